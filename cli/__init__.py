@@ -1,0 +1,1 @@
+"""weightspec.cli: the ``weightspec`` command (validate, inspect, pack)."""

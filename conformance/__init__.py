@@ -1,0 +1,1 @@
+"""weightspec.conformance: cases as data, run against any implementation."""

@@ -1,0 +1,1 @@
+"""Sharded checkpoints: split, save, load and validate (spec/sharding.md)."""
