@@ -25,6 +25,7 @@ _EXPORTS = {
     "validate_dduf": "dduf_reader",
     "export_entries_as_dduf": "dduf_writer",
     "export_folder_as_dduf": "dduf_writer",
+    "collect_folder_entries": "dduf_folder",
     "load_safetensors_entry": "zero_copy",
     # safetensors
     "read_safetensors_header": "safetensors_header",

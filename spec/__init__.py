@@ -16,8 +16,8 @@ from importlib import resources
 
 @functools.cache
 def requirements() -> dict:
-    """Every requirement (a ``weightspec.spec.requirements.Requirement``), keyed by ID."""
-    from .requirements import load  # imported here so `python -m weightspec.spec.requirements` runs cleanly
+    """Every requirement (a ``weightspec.spec.catalog.Requirement``), keyed by ID."""
+    from .catalog import load  # imported here so `python -m weightspec.spec.catalog` runs cleanly
 
     return load()
 

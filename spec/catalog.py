@@ -8,7 +8,7 @@ requirement is one list item of this exact shape::
 ``requirements.json`` is that list in machine-readable form (id, level, scope, summary,
 rationale, section, document). Regenerate it after editing the text::
 
-    python -m weightspec.spec.requirements --write
+    python -m weightspec.spec.catalog --write
 
 ``tests/spec/test_requirements.py`` checks that the file and the text agree and that IDs are
 unique. IDs never change meaning once published: retire an ID instead of reusing it.
@@ -101,7 +101,7 @@ def render_json(requirements: list[Requirement]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Check or regenerate spec/requirements.json from the spec's Markdown.",
-        epilog="example: python -m weightspec.spec.requirements --write",
+        epilog="example: python -m weightspec.spec.catalog --write",
     )
     parser.add_argument("--write", action="store_true", help="rewrite requirements.json from the Markdown")
     args = parser.parse_args(argv)
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     current = target.read_text(encoding="utf-8") if target.is_file() else ""
     if current != rendered:
-        print("requirements.json is out of date: run python -m weightspec.spec.requirements --write")
+        print("requirements.json is out of date: run python -m weightspec.spec.catalog --write")
         return 1
     return 0
 

@@ -1,0 +1,123 @@
+"""``weightspec pack``: folder to archive, skipped files, refusing to overwrite, export errors."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import shutil
+import struct
+import subprocess
+import sys
+import termios
+
+import pytest
+
+
+@pytest.fixture
+def pipeline(tmp_path, example):
+    """A writable copy of the example pipeline."""
+    return shutil.copytree(example, tmp_path / "pipeline")
+
+
+def test_pack_then_validate_exits_0(cli, tmp_path, example, example_files):
+    out = tmp_path / "tiny.dduf"
+    result = cli("pack", example, out)
+    assert result.code == 0
+    assert result.out == f"wrote {out} ({len(example_files)} entries, {out.stat().st_size} bytes)\n"
+    assert result.err == ""  # stderr is not a terminal: no progress bar
+    assert cli("validate", "--deep", out).code == 0
+
+
+def test_packed_example_is_read_by_huggingface_hub(cli, tmp_path, example, example_files):
+    hub = pytest.importorskip("huggingface_hub", reason="huggingface_hub is not installed")
+    out = tmp_path / "tiny.dduf"
+    assert cli("pack", example, out).code == 0
+    entries = hub.read_dduf_file(out)
+    assert set(entries) == set(example_files)
+    assert json.loads(entries["model_index.json"].read_text()) == json.loads(
+        example_files["model_index.json"]
+    )
+
+
+def test_existing_output_is_refused_without_force(cli, tmp_path, example):
+    out = tmp_path / "tiny.dduf"
+    out.write_bytes(b"keep me")
+    result = cli("pack", example, out)
+    assert result.code == 2
+    assert result.err == f"weightspec: error: {out}: already exists; pass --force to replace it\n"
+    assert out.read_bytes() == b"keep me"
+
+
+def test_force_replaces_existing_output(cli, tmp_path, example):
+    out = tmp_path / "tiny.dduf"
+    out.write_bytes(b"replace me")
+    assert cli("pack", "--force", example, out).code == 0
+    assert cli("validate", out).code == 0
+
+
+def test_skipped_files_are_listed_with_a_reason(cli, tmp_path, pipeline, example_files):
+    (pipeline / "README.md").write_text("# notes")
+    (pipeline / "text_encoder" / "pytorch_model.bin").write_bytes(b"pickle")
+    out = tmp_path / "tiny.dduf"
+    result = cli("pack", pipeline, out)
+    assert result.code == 0
+    skipped = sorted(line for line in result.out.splitlines() if line.startswith("skipped "))
+    assert len(skipped) == 2
+    assert skipped[0].startswith("skipped README.md: ")
+    assert skipped[1].startswith("skipped text_encoder/pytorch_model.bin: ")
+    assert all("DDUF-NAME-007" in line for line in skipped)
+    inspected = json.loads(cli("inspect", "--json", out).out)
+    assert {entry["name"] for entry in inspected} == set(example_files)
+
+
+def test_undeclared_folder_is_refused_and_nothing_is_written(cli, tmp_path, pipeline):
+    (pipeline / "unet").mkdir()
+    (pipeline / "unet" / "config.json").write_text("{}")
+    out = tmp_path / "tiny.dduf"
+    result = cli("pack", pipeline, out)
+    assert result.code == 1
+    assert "DDUF-INDEX-003" in result.err and "unet" in result.err
+    assert not out.exists()
+    assert os.listdir(tmp_path) == ["pipeline"]  # no temporary file left behind either
+
+
+def test_folder_without_model_index_is_refused(cli, tmp_path, pipeline):
+    (pipeline / "model_index.json").unlink()
+    result = cli("pack", pipeline, tmp_path / "tiny.dduf")
+    assert result.code == 1
+    assert "DDUF-INDEX-001" in result.err
+
+
+def test_missing_folder_exits_2(cli, tmp_path):
+    result = cli("pack", tmp_path / "nowhere", tmp_path / "tiny.dduf")
+    assert result.code == 2
+    assert f"{tmp_path / 'nowhere'}: not a folder" in result.err
+
+
+def test_progress_bar_is_shown_when_stderr_is_a_terminal(tmp_path, example):
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(
+        terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0)
+    )  # a new pty is 0 columns wide
+    out = tmp_path / "tiny.dduf"
+    command = [sys.executable, "-m", "weightspec.cli", "pack", str(example), str(out)]
+    process = subprocess.run(command, stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+    os.close(terminal)
+    shown = b""
+    try:
+        while chunk := os.read(controller, 4096):
+            shown += chunk
+    except OSError:  # Linux raises EIO once the terminal side is closed and drained
+        pass
+    os.close(controller)
+    assert process.returncode == 0
+    assert b"tiny.dduf" in shown and b"100%" in shown, shown
+
+
+def test_unwritable_destination_exits_2(cli, tmp_path, example):
+    out = tmp_path / "no-such-folder" / "tiny.dduf"
+    result = cli("pack", example, out)
+    assert result.code == 2
+    assert str(out) in result.err and "cannot create the archive" in result.err

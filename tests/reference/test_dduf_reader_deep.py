@@ -1,0 +1,84 @@
+"""validate_dduf(deep=True): CRC-32 (DDUF-DEEP-001), JSON (DDUF-DEEP-002) and safetensors (DDUF-DEEP-003).
+
+The reader checks never read entry data, so each damaged archive here is still read by
+``read_dduf_file`` and passes ``validate_dduf`` without ``deep``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from weightspec.reference import read_dduf_file, validate_dduf
+
+INDEX = b'{"_class_name": "Pipeline", "unet": ["diffusers", "UNet2DConditionModel"]}'
+
+
+def write_archive(path: Path, entries: list[tuple[str, bytes]]) -> dict:
+    """A STORED archive (correct CRC-32s) of ``entries``; returns its entries as read_dduf_file sees them."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in [("model_index.json", INDEX), *entries]:
+            archive.writestr(name, data)
+    return read_dduf_file(path)
+
+
+def deep_only(path: Path) -> list[tuple[str, str | None]]:
+    assert validate_dduf(path) == []
+    return [(finding.requirement, finding.entry) for finding in validate_dduf(path, deep=True)]
+
+
+def test_a_valid_archive_has_no_deep_findings(pipeline_archive):
+    assert validate_dduf(pipeline_archive, deep=True) == []
+
+
+@pytest.mark.parametrize("size", [10, (8 << 20) + 7], ids=["small", "over-one-chunk"])
+def test_changed_data_breaks_the_crc(tmp_path, size):
+    path = tmp_path / "crc.dduf"
+    entry = write_archive(path, [("unet/config.json", b"{}"), ("unet/notes.txt", b"x" * size)])[
+        "unet/notes.txt"
+    ]
+    damaged = bytearray(path.read_bytes())
+    damaged[entry.offset + entry.length - 1] ^= 1
+    path.write_bytes(damaged)
+
+    findings = validate_dduf(path, deep=True)
+
+    assert [(finding.requirement, finding.entry, finding.offset) for finding in findings] == [
+        ("DDUF-DEEP-001", "unet/notes.txt", entry.offset)
+    ]
+    assert deep_only(path) == [("DDUF-DEEP-001", "unet/notes.txt")]
+
+
+@pytest.mark.parametrize(
+    "content", [b"{", b'{"a": NaN}', b'{"a": "\xff"}'], ids=["truncated", "nan", "not-utf8"]
+)
+def test_a_json_entry_that_is_not_json_is_reported(tmp_path, content):
+    path = tmp_path / "json.dduf"
+    write_archive(path, [("unet/config.json", b"{}"), ("unet/extra.json", content)])
+    assert deep_only(path) == [("DDUF-DEEP-002", "unet/extra.json")]
+
+
+def test_a_safetensors_entry_is_checked_with_the_safetensors_rules(tmp_path):
+    path = tmp_path / "weights.dduf"
+    entry = write_archive(path, [("unet/config.json", b"{}"), ("unet/model.safetensors", b"\x00\x01")])[
+        "unet/model.safetensors"
+    ]
+
+    findings = validate_dduf(path, deep=True)
+
+    assert [(finding.requirement, finding.entry, finding.offset) for finding in findings] == [
+        ("ST-HEADER-001", "unet/model.safetensors", entry.offset)
+    ]
+
+
+def test_compressed_entries_are_not_deep_checked(tmp_path):
+    path = tmp_path / "deflated.dduf"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model_index.json", INDEX)
+        archive.writestr("unet/config.json", b"{" + b" " * 100 + b"}", zipfile.ZIP_DEFLATED)
+
+    requirements = [finding.requirement for finding in validate_dduf(path, deep=True)]
+
+    assert requirements == ["DDUF-ENTRY-001"]  # its stored bytes are not its content: no CRC or JSON finding

@@ -1,0 +1,70 @@
+"""The built wheel installs into a fresh virtual environment and works without the repository.
+
+Checks that spec files ship as package data (loaded through importlib.resources), that the
+console script exists, and that a validation runs from the installed wheel alone.
+"""
+
+import json
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("weightspec-*.whl")
+    return built
+
+
+def test_wheel_holds_the_spec_and_every_part(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in (
+        "weightspec/spec/dduf.md",
+        "weightspec/spec/requirements.json",
+        "weightspec/spec/schemas/model_index.schema.json",
+        "weightspec/reference/dduf_rules.py",
+        "weightspec/cli/main.py",
+    ):
+        assert expected in names
+    assert not any(name.startswith(("reference/", "conformance/", "spec/")) for name in names), "bare top-level parts"
+
+
+@pytest.mark.slow
+def test_installed_wheel_runs_help_and_a_validation(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
+    weightspec = env_dir / "bin" / "weightspec"
+
+    help_run = subprocess.run([weightspec, "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert help_run.returncode == 0 and "validate" in help_run.stdout
+
+    archive = tmp_path / "tiny.dduf"
+    pack = subprocess.run(
+        [weightspec, "pack", ROOT / "examples" / "tiny-pipeline", archive], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert pack.returncode == 0, pack.stderr
+    validate = subprocess.run(
+        [weightspec, "validate", "--deep", "--json", archive], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    assert json.loads(validate.stdout)["valid"] is True
+
+    count = subprocess.run(
+        [python, "-c", "from weightspec import spec; print(len(spec.requirements()))"],
+        capture_output=True, text=True, cwd=tmp_path, check=True,
+    )
+    assert int(count.stdout) > 50
