@@ -13,7 +13,6 @@ import json
 from importlib import resources
 
 
-
 @functools.cache
 def requirements() -> dict:
     """Every requirement (a ``weightspec.spec.catalog.Requirement``), keyed by ID."""
