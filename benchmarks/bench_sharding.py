@@ -107,6 +107,7 @@ def bench_save_load(workdir: Path, *, rounds: int, size: int) -> list[Row]:
         single.unlink(missing_ok=True)
         shutil.rmtree(ours_dir, ignore_errors=True)
         shutil.rmtree(hub_dir, ignore_errors=True)
+        hub_dir.mkdir()  # huggingface_hub's save expects an existing directory
         os.sync()  # no run pays for another's writeback
 
     save = alternate(
@@ -122,6 +123,10 @@ def bench_save_load(workdir: Path, *, rounds: int, size: int) -> list[Row]:
         rounds=rounds,
         before_each=before_save,
     )
+    # Each round removes every output first, so write the checkpoints the load benchmark reads once more.
+    before_save("")
+    save_file(state_dict, single)
+    reference.save_torch_state_dict(state_dict, ours_dir, max_shard_size=limit)
     assert len(list(ours_dir.glob("*.safetensors"))) == SAVE_SHARDS, "benchmark shape: expected 6 shards"
 
     model = _Weights(state_dict)

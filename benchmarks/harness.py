@@ -113,7 +113,7 @@ def memory_ratio(
     benchmark: str, candidate: str, used: int, baseline: str, reference: int, *, at_most: float | None
 ) -> Row:
     """Peak RSS added by ``candidate`` over ``reference`` bytes (another variant's peak, or a data size)."""
-    ratio = used / reference
+    ratio = used / reference if reference else (0.0 if used == 0 else float("inf"))  # small runs may add 0
     spread = f"{candidate} {used / 2**20:.0f} MiB, {baseline} {reference / 2**20:.0f} MiB"
     return Row(
         benchmark, candidate, baseline, "peak RSS", ratio, ratio, spread, *_judge(ratio, at_most, "<=")
