@@ -83,4 +83,3 @@ class AtomicFile:
         if self.temporary is not None:
             self.temporary.unlink(missing_ok=True)
             self.temporary = None
-

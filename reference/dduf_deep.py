@@ -7,9 +7,9 @@ entries, which are parsed whole.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
+from . import strict_json
 from .dduf_rules import MODEL_INDEX
 from .dduf_zip_entries import ScannedEntry
 from .errors import Finding
@@ -62,18 +62,6 @@ def _crc32_of_span(file, offset: int, length: int, buffer: memoryview) -> int:
 def _json_findings(raw: bytes, path: str, name: str, offset: int) -> Iterator[Finding]:
     """DDUF-DEEP-002: UTF-8 JSON as RFC 8259 defines it, so NaN and Infinity are refused."""
     try:
-        json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except UnicodeDecodeError as error:
-        yield Finding(
-            "DDUF-DEEP-002",
-            path,
-            f"not UTF-8: {error.reason} at byte {error.start}",
-            entry=name,
-            offset=offset,
-        )
-    except (ValueError, RecursionError) as error:
-        yield Finding("DDUF-DEEP-002", path, f"not JSON: {error}", entry=name, offset=offset)
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON (RFC 8259)")
+        strict_json.parse(raw)
+    except strict_json.StrictJSONError as error:
+        yield Finding("DDUF-DEEP-002", path, error.message, entry=name, offset=offset + error.offset)

@@ -65,9 +65,13 @@ def name_findings(name: str, *, path: str) -> list[Finding]:
     if "\\" in name:
         found.append(finding("DDUF-NAME-004", "entry name contains a backslash; use '/' as separator"))
     if ":" in name:
-        found.append(finding("DDUF-NAME-006", "entry name contains ':' (drive letter or alternate data stream)"))
+        found.append(
+            finding("DDUF-NAME-006", "entry name contains ':' (drive letter or alternate data stream)")
+        )
     if name.endswith("/"):
-        found.append(finding("DDUF-NAME-008", "directory entries are not allowed; folders are implied by names"))
+        found.append(
+            finding("DDUF-NAME-008", "directory entries are not allowed; folders are implied by names")
+        )
         return found
     segments = name.split("/")
     if name == "" or name.startswith("/") or "" in segments:
@@ -95,8 +99,14 @@ def duplicate_findings(names: Iterable[str], *, path: str) -> list[Finding]:
         key = collision_key(name)
         if key in seen:
             earlier = seen[key]
-            how = "is a duplicate" if earlier == name else f"collides with {earlier!r} (case or Unicode normalisation)"
-            found.append(Finding(requirement="DDUF-NAME-010", path=path, entry=name, message=f"entry name {how}"))
+            how = (
+                "is a duplicate"
+                if earlier == name
+                else f"collides with {earlier!r} (case or Unicode normalisation)"
+            )
+            found.append(
+                Finding(requirement="DDUF-NAME-010", path=path, entry=name, message=f"entry name {how}")
+            )
         else:
             seen[key] = name
     return found
@@ -109,7 +119,9 @@ def parse_model_index(index_bytes: bytes, *, path: str) -> tuple[object, list[Fi
         return Finding(requirement=requirement, path=path, entry=MODEL_INDEX, message=message)
 
     if len(index_bytes) > MAX_MODEL_INDEX_BYTES:
-        return None, [finding("DDUF-LIMIT-003", f"model_index.json is larger than {MAX_MODEL_INDEX_BYTES} bytes")]
+        return None, [
+            finding("DDUF-LIMIT-003", f"model_index.json is larger than {MAX_MODEL_INDEX_BYTES} bytes")
+        ]
     try:
         index = strict_json.parse(index_bytes).value
     except strict_json.StrictJSONError as error:
@@ -117,7 +129,11 @@ def parse_model_index(index_bytes: bytes, *, path: str) -> tuple[object, list[Fi
     problem = jsonschema.exceptions.best_match(_model_index_validator().iter_errors(index))
     if problem is not None:
         where = "/".join(str(part) for part in problem.absolute_path) or "top level"
-        return index, [finding("DDUF-INDEX-002", f"model_index.json does not match its schema at {where}: {problem.message}")]
+        return index, [
+            finding(
+                "DDUF-INDEX-002", f"model_index.json does not match its schema at {where}: {problem.message}"
+            )
+        ]
     return index, []
 
 

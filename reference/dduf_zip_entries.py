@@ -2,7 +2,7 @@
 
 - ``scan_entries`` walks the central directory once; for each header it checks the entry's
   name, its directory header and its local header, and records where its bytes lie
-  (DDUF-ZIP-003/004/005/009, DDUF-ENTRY-001..007, DDUF-NAME-001..009, DDUF-LIMIT-001);
+  (DDUF-ZIP-003/004/005/007/009, DDUF-ENTRY-001..007, DDUF-NAME-001..009, DDUF-LIMIT-001);
 - ``layout_findings`` checks that the entries tile the file from byte 0 up to the central
   directory (DDUF-ZIP-006..008, and DDUF-ENTRY-004 for a data descriptor after an entry).
 
@@ -212,7 +212,7 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
                 data_offset, tiled = None, False  # nothing may read it
             elif data_end > location.offset:
                 message = f"the entry's data runs into the central directory (to byte {data_end})"
-                problem("DDUF-ZIP-005", message, name, header_offset)
+                problem("DDUF-ZIP-007", message, name, header_offset)
                 tiled = False
             tiled = tiled and header_offset == covered
             covered = data_end
@@ -284,7 +284,7 @@ def layout_findings(
 
     ``spans`` holds one ``(start, end, name)`` per entry: its local header's offset, the end of
     its data, and its name. An archive without entries must have its directory at byte 0.
-    Overlaps with the directory are DDUF-ZIP-005, reported by ``scan_entries``.
+    Overlaps with the directory (DDUF-ZIP-007 too) are reported by ``scan_entries``.
     """
     furthest = None  # the name of the entry whose span reaches furthest so far
     covered = 0  # where that span ends

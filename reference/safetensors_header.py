@@ -33,6 +33,7 @@ from typing import BinaryIO
 
 import jsonschema
 
+from . import strict_json
 from .errors import Finding, SafetensorsError
 
 MAX_HEADER_LENGTH = 100_000_000  # ST-HEADER-002; the safetensors library's own limit
@@ -201,43 +202,17 @@ def _read_header_bytes(file: BinaryIO, start: int, span: int, report: _Report) -
 def _parse_json(raw: bytes, header_start: int, report: _Report) -> dict | None:
     """The header object (ST-HEADER-003, ST-HEADER-004), or None when it is not a JSON object."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        report.add("ST-HEADER-003", f"header is not UTF-8 ({error.reason})", header_start + error.start)
+        parsed = strict_json.parse(raw)
+    except strict_json.StrictJSONError as error:
+        report.add("ST-HEADER-003", f"header is {error.message}", header_start + error.offset)
         return None
-    duplicates: list[str] = []
-    try:
-        value = json.loads(
-            text,
-            object_pairs_hook=lambda pairs: _object_noting_duplicates(pairs, duplicates),
-            parse_constant=_reject_constant,
-        )
-    except json.JSONDecodeError as error:
-        offset = header_start + len(text[: error.pos].encode("utf-8"))
-        report.add("ST-HEADER-003", f"header is not JSON: {error.msg}", offset)
-        return None
-    except (ValueError, RecursionError) as error:  # NaN/Infinity, too many digits, too deep
-        report.add("ST-HEADER-003", f"header is not JSON: {error}", header_start)
-        return None
-    for key in duplicates:
+    for key in parsed.duplicate_keys:
         report.add("ST-HEADER-004", f"key {key!r} occurs more than once in the header", header_start)
-    if not isinstance(value, dict):
-        report.add("ST-HEADER-003", f"header is a JSON {type(value).__name__}, not an object", header_start)
+    if not isinstance(parsed.value, dict):
+        kind = type(parsed.value).__name__
+        report.add("ST-HEADER-003", f"header is a JSON {kind}, not an object", header_start)
         return None
-    return value
-
-
-def _object_noting_duplicates(pairs: list[tuple[str, object]], duplicates: list[str]) -> dict:
-    result: dict = {}
-    for key, value in pairs:
-        if key in result:
-            duplicates.append(key)
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON value")
+    return parsed.value
 
 
 def _is_valid_tensor(field: object) -> bool:

@@ -95,7 +95,9 @@ def load() -> dict[str, Requirement]:
 
 
 def render_json(requirements: list[Requirement]) -> str:
-    return json.dumps({"requirements": [asdict(r) for r in requirements]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"requirements": [asdict(r) for r in requirements]}, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,9 @@ def test_wheel_holds_the_spec_and_every_part(wheel):
         "weightspec/cli/main.py",
     ):
         assert expected in names
-    assert not any(name.startswith(("reference/", "conformance/", "spec/")) for name in names), "bare top-level parts"
+    assert not any(name.startswith(("reference/", "conformance/", "spec/")) for name in names), (
+        "bare top-level parts"
+    )
 
 
 @pytest.mark.slow
@@ -54,7 +56,10 @@ def test_installed_wheel_runs_help_and_a_validation(wheel, tmp_path):
 
     archive = tmp_path / "tiny.dduf"
     pack = subprocess.run(
-        [weightspec, "pack", ROOT / "examples" / "tiny-pipeline", archive], capture_output=True, text=True, cwd=tmp_path
+        [weightspec, "pack", ROOT / "examples" / "tiny-pipeline", archive],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert pack.returncode == 0, pack.stderr
     validate = subprocess.run(
@@ -65,6 +70,9 @@ def test_installed_wheel_runs_help_and_a_validation(wheel, tmp_path):
 
     count = subprocess.run(
         [python, "-c", "from weightspec import spec; print(len(spec.requirements()))"],
-        capture_output=True, text=True, cwd=tmp_path, check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
     )
     assert int(count.stdout) > 50

@@ -17,10 +17,8 @@ What needs the shards themselves (SHARD-INDEX-003, SHARD-LOAD-001..003) is in ``
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +27,7 @@ import jsonschema
 
 from weightspec import spec
 
+from .. import strict_json
 from ..errors import CheckpointError, Finding
 
 MAX_INDEX_FILE_SIZE = 10 * 1024 * 1024  # SHARD-INDEX-004; huggingface_hub's limit
@@ -156,42 +155,16 @@ def _schema_finding(path: Path, error: jsonschema.ValidationError) -> Finding:
 
 def _parse(path: Path, findings: list[Finding]) -> dict | None:
     """The JSON document at ``path`` (SHARD-INDEX-001), noting duplicate keys (SHARD-INDEX-006)."""
-    duplicates: list[str] = []
-
-    def object_noting_duplicates(pairs: list[tuple[str, object]]) -> dict:
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            counts = Counter(key for key, _ in pairs)
-            duplicates.extend(key for key, count in counts.items() if count > 1)
-        return result
-
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        findings.append(
-            Finding("SHARD-INDEX-001", str(path), f"not UTF-8 ({error.reason})", offset=error.start)
-        )
+        parsed = strict_json.parse(path.read_bytes())
+    except strict_json.StrictJSONError as error:
+        findings.append(Finding("SHARD-INDEX-001", str(path), error.message, offset=error.offset))
         return None
-    try:
-        document = json.loads(
-            text, object_pairs_hook=object_noting_duplicates, parse_constant=_refuse_constant
-        )
-    except json.JSONDecodeError as error:
-        offset = len(text[: error.pos].encode("utf-8"))
-        findings.append(Finding("SHARD-INDEX-001", str(path), f"not JSON: {error.msg}", offset=offset))
-        return None
-    except (ValueError, RecursionError) as error:  # NaN/Infinity, too many digits, too deep
-        findings.append(Finding("SHARD-INDEX-001", str(path), f"not JSON: {error}"))
-        return None
-    for key in duplicates:
+    for key in dict.fromkeys(parsed.duplicate_keys):
         findings.append(
             Finding("SHARD-INDEX-006", str(path), f"key {key!r} occurs more than once", entry=key)
         )
-    return document
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON value")
+    return parsed.value
 
 
 @cache

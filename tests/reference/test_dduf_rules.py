@@ -22,8 +22,15 @@ def ids(findings):
 
 @pytest.mark.parametrize(
     "name",
-    ["model_index.json", "vae/config.json", "unet/diffusion_pytorch_model.safetensors", "tokenizer/spiece.model",
-     "tokenizer/vocab.txt", "text_encoder/modèle.json", "README.txt"],
+    [
+        "model_index.json",
+        "vae/config.json",
+        "unet/diffusion_pytorch_model.safetensors",
+        "tokenizer/spiece.model",
+        "tokenizer/vocab.txt",
+        "text_encoder/modèle.json",
+        "README.txt",
+    ],
 )
 def test_good_names_have_no_findings(name):
     assert name_findings(name, path="x.dduf") == []
@@ -102,7 +109,23 @@ def test_each_structure_rule(index_bytes, names, requirement):
     assert requirement in ids(structure_findings(index_bytes, names, path="p"))
 
 
-TRICKY_TOKENS = ["a", "/", ".", "..", "\\", ":", "\x00", "\x85", "\x7f", "é", "json", ".json", ".txt", ".gguf", "vae"]
+TRICKY_TOKENS = [
+    "a",
+    "/",
+    ".",
+    "..",
+    "\\",
+    ":",
+    "\x00",
+    "\x85",
+    "\x7f",
+    "é",
+    "json",
+    ".json",
+    ".txt",
+    ".gguf",
+    "vae",
+]
 
 
 @given(st.lists(st.sampled_from(TRICKY_TOKENS), max_size=6).map("".join))
