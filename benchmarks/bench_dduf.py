@@ -17,7 +17,15 @@ from pathlib import Path
 import huggingface_hub
 import numpy as np
 
-from benchmarks.harness import Row, alternate, memory_ratio, peak_rss_added, throughput_ratio, time_ratio
+from benchmarks.harness import (
+    Row,
+    alternate,
+    memory_ratio,
+    peak_rss_added,
+    same_cache_state,
+    throughput_ratio,
+    time_ratio,
+)
 from weightspec import reference
 
 READ_ENTRIES = 20_000
@@ -83,18 +91,22 @@ def bench_export(workdir: Path, *, rounds: int, size: int) -> list[Row]:
     folder = workdir / "pipeline"
     _make_pipeline_folder(folder, size)
     out = workdir / "out"
+    copy = ["cp", "-rT", folder, out]  # -T: copy onto ``out`` itself, whether it exists or not
     variants = {
-        "cp -r": lambda: subprocess.run(["cp", "-r", folder, out], check=True),
+        "cp -r": lambda: subprocess.run(copy, check=True),
         "weightspec.export_folder": lambda: reference.export_folder_as_dduf(out, folder),
         "hub.export_folder": lambda: huggingface_hub.export_folder_as_dduf(out, folder),
     }
     absent = alternate(variants, rounds=rounds, before_each=lambda name: _remove(out))
 
     def existing_destination(name: str) -> None:
+        """An earlier result of the same variant lies at ``out``; cp then overwrites its files in place."""
         _remove(out)
-        if name != "cp -r":
+        if name == "cp -r":
+            subprocess.run(copy, check=True)
+        else:
             reference.export_folder_as_dduf(out, folder)
-            os.sync()
+        os.sync()
 
     existing = alternate(variants, rounds=rounds, before_each=existing_destination)
     _remove(out)
@@ -135,6 +147,7 @@ def bench_zero_copy(workdir: Path, *, rounds: int, size: int) -> list[Row]:
     archive = workdir / "zc.dduf"
     reference.export_folder_as_dduf(archive, folder)
     entry = reference.read_dduf_file(archive)["unet/model.safetensors"]
+    same_cache_state(archive, plain)
 
     def touch(tensors: dict[str, torch.Tensor]) -> None:
         for tensor in tensors.values():
