@@ -1,7 +1,8 @@
 """The bytes of the ZIP records the DDUF writer emits: pure functions of an entry's numbers.
 
 - ``local_header``: an entry's local header, name and extra field, ending where its data starts,
-  which is a multiple of ``ALIGNMENT`` bytes from the start of the file (DDUF-WRITE-003);
+  which is a multiple of ``data_alignment(size)`` bytes from the start of the file
+  (DDUF-WRITE-003);
 - ``central_header``: its central directory header and name (and ZIP64 values where needed);
 - ``end_records``: what follows the central directory: the ZIP64 end record and locator when a
   count, size or offset does not fit the end record (DDUF-WRITE-002), then the end record.
@@ -36,7 +37,9 @@ from .zip_layout import (
     pack_extra_record,
 )
 
-ALIGNMENT = 64  # DDUF-WRITE-003
+ALIGNMENT = 64  # DDUF-WRITE-003: every entry's data starts at a multiple of this
+PAGE_ALIGNMENT = 4096  # the usual memory page size; see ``data_alignment``
+PAGE_ALIGNED_MIN_BYTES = 1 << 20
 VERSION_DEFAULT = 20  # APPNOTE 4.4.3: 2.0, STORED entries and folders
 VERSION_ZIP64 = 45  # APPNOTE 4.4.3: 4.5, ZIP64 records
 REGULAR_FILE_ATTRIBUTES = 0o100644 << 16  # Unix mode of a regular file rw-r--r-- (DDUF-ENTRY-007)
@@ -85,13 +88,25 @@ class EntryRecord:
         }
 
 
+def data_alignment(size: int) -> int:
+    """The multiple of which an entry of ``size`` bytes starts its data.
+
+    64 bytes for every entry (DDUF-WRITE-003), and the page size, 4096, for entries of 1 MiB or
+    more. Page-aligned data can be memory-mapped at its own offset, and it lets the kernel copy
+    a source file into the archive page for page: on Linux ext4 that made exporting a 1 GiB
+    file about 1.3x faster, and the archive's pages then map as fast as the source file's
+    (``benchmarks/bench_dduf.py``). The cost is at most 4 KiB of padding per large entry.
+    """
+    return PAGE_ALIGNMENT if size >= PAGE_ALIGNED_MIN_BYTES else ALIGNMENT
+
+
 def local_header(entry: EntryRecord) -> bytes:
     """Local header, name and extra field of ``entry``; its data starts right after them.
 
     The extra field holds a ZIP64 record with both sizes when they do not fit 32 bits (APPNOTE
     4.5.3 asks for both in a local header), then an alignment record 0xD935 (a 16-bit alignment
     then zero bytes, as Android's zipalign writes) sized so that the data starts at a multiple
-    of ``ALIGNMENT``.
+    of ``data_alignment(entry.size)``.
     """
     zip64 = b""
     if entry.sizes_need_zip64:
@@ -99,8 +114,9 @@ def local_header(entry: EntryRecord) -> bytes:
     unpadded_end = (
         entry.header_offset + LOCAL_HEADER.size + len(entry.name) + len(zip64) + EXTRA_HEADER.size + _U16.size
     )
-    padding = -unpadded_end % ALIGNMENT
-    extra = zip64 + pack_extra_record(ALIGNMENT_EXTRA_ID, _U16.pack(ALIGNMENT) + bytes(padding))
+    alignment = data_alignment(entry.size)
+    padding = -unpadded_end % alignment
+    extra = zip64 + pack_extra_record(ALIGNMENT_EXTRA_ID, _U16.pack(alignment) + bytes(padding))
     return LocalHeader(**entry.shared_header_fields(len(extra))).pack() + entry.name + extra
 
 

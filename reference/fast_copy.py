@@ -6,7 +6,7 @@ The DDUF writer needs, for each entry, the data appended to the archive and its 
 - The checksum uses ``isal.isal_zlib.crc32`` when the optional ``isal`` package is installed
   (about 8x faster than ``zlib.crc32``), else ``zlib.crc32``; both give the same values.
 - Files of at least ``KERNEL_COPY_MIN_BYTES`` are copied with ``os.copy_file_range`` (the kernel
-  copies page cache to page cache, as ``cp`` does) while a worker thread reads the same chunk with
+  copies page cache to page cache, as ``cp`` does) while a worker thread reads the same file with
   ``os.pread`` and checksums it, so copy and checksum overlap on two cores. Where
   ``copy_file_range`` is missing (macOS, Windows) or its first call fails (EXDEV, ENOSYS,
   EINVAL ...), the file is read once into a buffer that is checksummed and written.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -38,6 +39,11 @@ CHUNK_BYTES = 16 << 20  # bytes copied by the kernel (or appended from memory) b
 # Reads go into a buffer of this size: larger ones were slower (the checksum then misses the CPU caches).
 BUFFER_BYTES = 4 << 20
 KERNEL_COPY_MIN_BYTES = 4 << 20  # below this a worker thread costs more than it saves
+# The kernel copy's first call ends the destination at a multiple of this (the largest page cache
+# folio on x86-64), so that every later call writes whole large folios. Together with the
+# writer's page-aligned entries, this made copy_file_range about 1.3x faster on Linux ext4: a
+# destination written at unaligned offsets is cached, and later mapped, in 4 KiB pages.
+FOLIO_BYTES = 2 << 20
 
 
 def write_all(fd: int, data: bytes | memoryview) -> None:
@@ -70,8 +76,9 @@ def append_file(source: io.FileIO, fd: int, size: int, progress: Progress = None
     before and after to detect a file that changed while it was copied.
     """
     if size >= KERNEL_COPY_MIN_BYTES and hasattr(os, "copy_file_range"):
+        to_boundary = -os.lseek(fd, 0, os.SEEK_CUR) % FOLIO_BYTES
         try:
-            first = os.copy_file_range(source.fileno(), fd, min(size, CHUNK_BYTES), 0)
+            first = os.copy_file_range(source.fileno(), fd, min(size, to_boundary or CHUNK_BYTES), 0)
         except OSError:
             first = None  # refused for this pair of files; nothing was written
         if first is not None:
@@ -100,38 +107,42 @@ def _append_by_reading(source: io.FileIO, fd: int, size: int, progress: Progress
 def _append_with_kernel_copy(source_fd: int, fd: int, size: int, first: int, progress: Progress) -> int:
     """Go on with ``copy_file_range`` after a first call that copied ``first`` bytes.
 
-    The worker thread checksums bytes [start, start + n) while this thread copies the same range;
-    the range's checksum is awaited before the next range starts, so the CRC chains in order.
+    A worker thread checksums the whole source while this thread copies it; the two never wait
+    for each other until the end, so the total time is the slower of the two rather than the
+    sum of the slower per chunk. When the copy fails, the worker is stopped before the error
+    propagates (it must never read a file the caller is about to close).
     """
-    buffer = bytearray(BUFFER_BYTES)
-    crc = 0
-    copied = first
-    start = 0
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dduf-crc") as worker:
-        while True:
-            end = min(size, start + CHUNK_BYTES)
-            checksum = worker.submit(_crc_of_range, source_fd, start, end, buffer, crc)
-            try:
-                while copied < end:
-                    count = os.copy_file_range(source_fd, fd, end - copied, copied)
-                    if count == 0:
-                        raise EOFError(f"the source ended after {copied} of {size} bytes")
-                    copied += count
-            finally:
-                crc = checksum.result()  # never leave the worker reading a file the caller closes
+        checksum = worker.submit(_crc_of_source, source_fd, size, stop)
+        try:
             if progress is not None:
-                progress(end - start)
-            if end == size:
-                return crc
-            start = end
+                progress(first)
+            copied = first
+            while copied < size:
+                count = os.copy_file_range(source_fd, fd, min(CHUNK_BYTES, size - copied), copied)
+                if count == 0:
+                    raise EOFError(f"the source ended after {copied} of {size} bytes")
+                copied += count
+                if progress is not None:
+                    progress(count)
+        except BaseException:
+            stop.set()
+            checksum.exception()  # wait for the worker; the copy's error is the one to report
+            raise
+        return checksum.result()
 
 
-def _crc_of_range(source_fd: int, start: int, end: int, buffer: bytearray, crc: int) -> int:
+def _crc_of_source(source_fd: int, size: int, stop: threading.Event) -> int:
+    """The CRC-32 of the source's first ``size`` bytes, read with ``pread``; 0 once ``stop`` is set."""
+    buffer = bytearray(BUFFER_BYTES)
     view = memoryview(buffer)
-    while start < end:
-        count = os.preadv(source_fd, [view[: min(len(buffer), end - start)]], start)
+    crc = 0
+    start = 0
+    while start < size and not stop.is_set():
+        count = os.preadv(source_fd, [view[: min(len(buffer), size - start)]], start)
         if count == 0:
-            raise EOFError(f"the source ended at byte {start} of {end}")
+            raise EOFError(f"the source ended at byte {start} of {size}")
         crc = crc32(view[:count], crc)
         start += count
     return crc

@@ -89,7 +89,9 @@ def test_non_ascii_names_set_flag_bit_11(tmp_path, pipeline_entries):
 
 
 def test_large_file_is_copied_exactly(tmp_path, pipeline_entries):
-    """Over fast_copy's kernel-copy threshold and its chunk size: several chunks, CRC in a thread."""
+    """Over fast_copy's kernel-copy threshold and its chunk size: several chunks, CRC in a thread.
+
+    The entry is large, so its data starts on a page boundary (``data_alignment``)."""
     weights = os.urandom((16 << 20) + 12345)
     source = tmp_path / "big.safetensors"
     source.write_bytes(weights)
@@ -97,6 +99,8 @@ def test_large_file_is_copied_exactly(tmp_path, pipeline_entries):
     with zipfile.ZipFile(tmp_path / "pipe.dduf") as archive:
         assert archive.testzip() is None
         assert archive.read("big.safetensors") == weights
+    entries = read_dduf_file(tmp_path / "pipe.dduf")
+    assert entries["big.safetensors"].offset % 4096 == 0
 
 
 def test_progress_adds_up_to_the_data_size(tmp_path, pipeline_entries):

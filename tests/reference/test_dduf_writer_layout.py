@@ -21,8 +21,11 @@ from hypothesis import strategies as st
 from weightspec.reference import export_entries_as_dduf, read_dduf_file, validate_dduf
 from weightspec.reference.dduf_zip_records import (
     ALIGNMENT,
+    PAGE_ALIGNED_MIN_BYTES,
+    PAGE_ALIGNMENT,
     EntryRecord,
     central_header,
+    data_alignment,
     end_records,
     local_header,
 )
@@ -59,13 +62,15 @@ def u64s(data: bytes) -> list[int]:
 def test_local_header_aligns_the_data_and_holds_zip64_sizes_when_needed(name, size, offset):
     entry = EntryRecord(name, size, crc32=0x12345678, header_offset=offset)
     header = local_header(entry)
-    assert (offset + len(header)) % ALIGNMENT == 0
+    alignment = PAGE_ALIGNMENT if size >= PAGE_ALIGNED_MIN_BYTES else ALIGNMENT
+    assert data_alignment(size) == alignment
+    assert (offset + len(header)) % alignment == 0
     fields = LocalHeader.unpack(header)
     assert header[LOCAL_HEADER.size : LOCAL_HEADER.size + fields.name_length] == name
     assert LOCAL_HEADER.size + fields.name_length + fields.extra_length == len(header)
     records = list(iter_extra_records(header[LOCAL_HEADER.size + fields.name_length :]))
     assert records[-1][0] == ALIGNMENT_EXTRA_ID
-    assert records[-1][1][:2] == struct.pack("<H", ALIGNMENT)
+    assert records[-1][1][:2] == struct.pack("<H", alignment)
     assert set(records[-1][1][2:]) <= {0}
     if size >= U32_MAX:
         assert (fields.compressed_size, fields.uncompressed_size) == (U32_MAX, U32_MAX)
