@@ -20,6 +20,7 @@ import numpy as np
 from benchmarks.harness import (
     Row,
     alternate,
+    announce,
     memory_ratio,
     peak_rss_added,
     same_cache_state,
@@ -41,6 +42,7 @@ def run(workdir: Path, *, rounds: int, size: int) -> list[Row]:
 
 
 def bench_read(workdir: Path, *, rounds: int) -> list[Row]:
+    announce(f"read a {READ_ENTRIES:,}-entry archive, {rounds} rounds")
     archive = workdir / "many.dduf"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("model_index.json", '{"_class_name": "Bench"}')
@@ -88,6 +90,7 @@ def _remove(path: Path) -> None:
 
 
 def bench_export(workdir: Path, *, rounds: int, size: int) -> list[Row]:
+    announce(f"export a {size >> 20} MiB folder, absent then existing destination, {rounds} rounds each")
     folder = workdir / "pipeline"
     _make_pipeline_folder(folder, size)
     out = workdir / "out"
@@ -134,6 +137,7 @@ def _make_safetensors(path: Path, size: int) -> None:
 
 
 def bench_zero_copy(workdir: Path, *, rounds: int, size: int) -> list[Row]:
+    announce(f"load a {size >> 20} MiB safetensors entry, {rounds} rounds, then peak RSS")
     import torch
     from safetensors.torch import load_file
 

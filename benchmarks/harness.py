@@ -41,6 +41,11 @@ class Timings:
         return min(self.seconds), max(self.seconds)
 
 
+def announce(what: str) -> None:
+    """Say on stderr what runs next (a full run takes minutes; stdout keeps only the table)."""
+    print(f"[bench] {what}", file=sys.stderr, flush=True)
+
+
 def alternate(
     variants: dict[str, Callable[[], object]],
     *,
