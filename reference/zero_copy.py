@@ -12,35 +12,11 @@ import mmap
 from typing import TYPE_CHECKING
 
 from .dduf_entry import DDUFEntry
-from .errors import SafetensorsError
 from .safetensors_header import read_safetensors_header
+from .torch_dtypes import torch_dtypes_and_shapes
 
 if TYPE_CHECKING:
     import torch
-
-# safetensors dtype name -> torch dtype attribute name. F4, F6_E2M3 and F6_E3M2 are packed
-# sub-byte types for which torch has no element type.
-_TORCH_DTYPE_NAMES = {
-    "BOOL": "bool",
-    "U8": "uint8",
-    "I8": "int8",
-    "F8_E5M2": "float8_e5m2",
-    "F8_E4M3": "float8_e4m3fn",
-    "F8_E8M0": "float8_e8m0fnu",
-    "F8_E4M3FNUZ": "float8_e4m3fnuz",
-    "F8_E5M2FNUZ": "float8_e5m2fnuz",
-    "I16": "int16",
-    "U16": "uint16",
-    "F16": "float16",
-    "BF16": "bfloat16",
-    "I32": "int32",
-    "U32": "uint32",
-    "F32": "float32",
-    "F64": "float64",
-    "I64": "int64",
-    "U64": "uint64",
-    "C64": "complex64",
-}
 
 
 def load_safetensors_entry(entry: DDUFEntry, device: str = "cpu") -> dict[str, torch.Tensor]:
@@ -56,21 +32,17 @@ def load_safetensors_entry(entry: DDUFEntry, device: str = "cpu") -> dict[str, t
     multiple of its element size (torch needs aligned elements; writers that follow
     DDUF-WRITE-003 and ST-HEADER-006 never produce one) is copied alone, and an empty tensor
     is a new empty tensor. With ``device`` other than ``"cpu"`` each tensor is then moved with
-    ``.to(device)``. Raises SafetensorsError (without a requirement ID) for F4, F6_E2M3 and
-    F6_E3M2, which torch cannot represent. Assumes a little-endian machine, as safetensors does.
+    ``.to(device)``. Dtypes and shapes are those of ``torch_dtypes`` (F4 as
+    ``torch.float4_e2m1fn_x2``, last dimension halved); a tensor torch cannot hold (F6_E2M3,
+    F6_E3M2) raises SafetensorsError (ST-LOAD-001) before anything is mapped. Assumes a
+    little-endian machine, as safetensors does.
     """
     import torch
 
     header = read_safetensors_header(
         entry.dduf_path, start=entry.offset, length=entry.length, path=entry.dduf_path, entry=entry.filename
     )
-    dtypes = {}
-    for info in header.tensors.values():
-        dtype = getattr(torch, _TORCH_DTYPE_NAMES.get(info.dtype, ""), None)
-        if dtype is None:
-            message = f"tensor {info.name!r} has dtype {info.dtype}, which torch cannot represent"
-            raise SafetensorsError(message, path=entry.dduf_path, entry=entry.filename)
-        dtypes[info.name] = dtype
+    loaded_as = torch_dtypes_and_shapes(header, path=entry.dduf_path, entry=entry.filename)
 
     # A map must start at a multiple of the allocation granularity (a multiple of the page size,
     # so addresses in the map have the alignment of the file offsets they hold).
@@ -82,14 +54,14 @@ def load_safetensors_entry(entry: DDUFEntry, device: str = "cpu") -> dict[str, t
     buffer = memoryview(mapped)
     tensors = {}
     for name, info in header.tensors.items():
-        dtype = dtypes[name]
+        dtype, shape = loaded_as[name]
         start = header.data_start - map_start + info.begin
         if info.end == info.begin:
-            tensor = torch.empty(info.shape, dtype=dtype)
+            tensor = torch.empty(shape, dtype=dtype)
         elif start % dtype.itemsize:
             tensor = torch.frombuffer(bytearray(buffer[start : start + info.end - info.begin]), dtype=dtype)
         else:
             tensor = torch.frombuffer(buffer[start : start + info.end - info.begin], dtype=dtype)
-        tensor = tensor.reshape(info.shape)
+        tensor = tensor.reshape(shape)
         tensors[name] = tensor if device == "cpu" else tensor.to(device)
     return tensors

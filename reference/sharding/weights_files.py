@@ -24,6 +24,7 @@ import torch
 
 from ..errors import CheckpointError, SafetensorsError
 from ..safetensors_header import read_safetensors_header
+from ..torch_dtypes import torch_dtypes_and_shapes
 from .checkpoint_names import is_safetensors_name
 from .shard_checks import ShardListing, format_finding
 
@@ -41,9 +42,9 @@ def reads_as_safetensors(path: str | os.PathLike, *, safe: bool) -> bool:
 def list_weights_file(path: Path, *, safe: bool, weights_only: bool) -> ShardListing:
     """The tensor names, metadata and data size of the weights file at ``path``, without its data.
 
-    Raises ``SafetensorsError`` for a safetensors file that breaks a reader rule (or
-    ``CheckpointError`` SHARD-PICKLE-002 when ``safe`` made a file not named ``.safetensors``
-    be read as one), ``CheckpointError`` SHARD-LOAD-008 for a format torch cannot load, and for
+    Raises ``SafetensorsError`` for a safetensors file that breaks a reader rule or holds a
+    tensor torch cannot hold (ST-LOAD-001) (or ``CheckpointError`` SHARD-PICKLE-002 when
+    ``safe`` made a file not named ``.safetensors`` be read as one), ``CheckpointError`` SHARD-LOAD-008 for a format torch cannot load, and for
     pickles SHARD-PICKLE-001 (refused by the weights-only unpickler) or SHARD-PICKLE-003 (not a
     dict of tensors).
     """
@@ -60,7 +61,9 @@ def list_weights_file(path: Path, *, safe: bool, weights_only: bool) -> ShardLis
             requirement="SHARD-PICKLE-002",
             path=path,
         ) from error
-    shapes = {name: tensor.shape for name, tensor in header.tensors.items()}
+    # The shapes torch will give the tensors (F4 halves the last dimension), as the model compares them.
+    loaded_as = torch_dtypes_and_shapes(header, path=str(path))
+    shapes = {name: shape for name, (_dtype, shape) in loaded_as.items()}
     listing = ShardListing(path, shapes, header.metadata, header.data_length)
     finding = format_finding(listing)
     if finding is not None:

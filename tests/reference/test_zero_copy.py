@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import mmap
 
 import pytest
 
 torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
+import safetensors  # noqa: E402  (installed with safetensors.torch)
 
 from weightspec.reference import (  # noqa: E402  (after the importorskip of torch)
     SafetensorsError,
@@ -39,26 +41,40 @@ def raw_safetensors(header: dict, data: bytes, *, padding: int = 0) -> bytes:
 
 @pytest.mark.parametrize("dtype", sorted(DTYPE_BITS))
 def test_every_safetensors_dtype_loads_as_safetensors_loads_it(tmp_path, dtype):
+    """ST-LOAD-001: the dtypes, shapes and bytes of safetensors.torch.load_file; F6 refused by both.
+
+    (``safetensors.torch.load``, the bytes API, has no torch dtype for F4 and F8_E8M0 in 0.8.)"""
     elements = 8  # whole bytes for every bit width
     data = bytes(range(1, 1 + elements * DTYPE_BITS[dtype] // 8))
     weights = raw_safetensors({"x": {"dtype": dtype, "shape": [2, 4], "data_offsets": [0, len(data)]}}, data)
     entry = archive_with(tmp_path, weights)[WEIGHTS]
+    plain = tmp_path / "plain.safetensors"
+    plain.write_bytes(weights)
 
-    if DTYPE_BITS[dtype] < 8:
-        with pytest.raises(SafetensorsError, match=dtype):
+    if dtype in ("F6_E2M3", "F6_E3M2"):
+        with pytest.raises(SafetensorsError, match=dtype) as raised:
             load_safetensors_entry(entry)
+        assert raised.value.requirement == "ST-LOAD-001"
+        with pytest.raises(safetensors.SafetensorError):  # the library has no torch dtype either
+            safetensors_torch.load_file(plain)
         return
     loaded = load_safetensors_entry(entry)["x"]
+    expected = safetensors_torch.load_file(plain)["x"]
 
-    assert loaded.shape == (2, 4) and loaded.dtype.itemsize * 8 == DTYPE_BITS[dtype]
+    assert (loaded.dtype, loaded.shape) == (expected.dtype, expected.shape)
+    assert loaded.shape == ((2, 2) if dtype == "F4" else (2, 4))  # F4: two elements per byte
     assert bytes(loaded.reshape(-1).view(torch.uint8).tolist()) == data
-    try:
-        expected = safetensors_torch.load(weights)["x"]
-    except (
-        KeyError
-    ):  # safetensors.torch has no torch dtype for a few (F8_E8M0 in 0.8): width and bytes suffice
-        return
-    assert loaded.dtype == expected.dtype
+
+
+@pytest.mark.parametrize("shape", [[2, 3], [1, 2, 1]])
+def test_an_f4_tensor_with_an_odd_last_dimension_is_refused(tmp_path, shape):
+    """ST-LOAD-001: valid per ST-TENSOR-004 (whole bytes), but torch packs F4 in pairs per row."""
+    data = bytes(math.prod(shape) // 2)
+    weights = raw_safetensors({"x": {"dtype": "F4", "shape": shape, "data_offsets": [0, len(data)]}}, data)
+    entry = archive_with(tmp_path, weights)[WEIGHTS]
+    with pytest.raises(SafetensorsError, match="last dimension") as raised:
+        load_safetensors_entry(entry)
+    assert (raised.value.requirement, raised.value.entry) == ("ST-LOAD-001", WEIGHTS)
 
 
 def test_empty_and_scalar_tensors(tmp_path):
@@ -124,14 +140,6 @@ def test_a_misaligned_tensor_is_copied_and_still_correct(tmp_path):
     assert torch.equal(loaded["values"], values)
     assert loaded["values"].data_ptr() % 4 == 0
     assert loaded["odd"].tolist() == [7]
-
-
-def test_a_dtype_torch_cannot_represent_is_refused(tmp_path):
-    weights = raw_safetensors({"packed": {"dtype": "F4", "shape": [2], "data_offsets": [0, 1]}}, b"\x12")
-    entry = archive_with(tmp_path, weights)[WEIGHTS]
-    with pytest.raises(SafetensorsError, match="F4") as raised:
-        load_safetensors_entry(entry)
-    assert raised.value.entry == WEIGHTS
 
 
 def test_a_bad_header_is_refused_before_mapping(tmp_path):

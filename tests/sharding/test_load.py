@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
 import pytest
 import torch
 from checkpoint_helpers import Buffers, TiedModel, read_json, same_bits, write_json
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from weightspec.reference import (
     CheckpointError,
@@ -265,6 +266,39 @@ class TestFormat:
         with pytest.raises(CheckpointError) as caught:
             load_state_dict_from_file(tmp_path / "model.safetensors")
         assert caught.value.requirement == "SHARD-LOAD-008"
+
+
+class TestDtypes:
+    """ST-LOAD-001: the tensors of safetensors.torch.load_file, and a named refusal where torch has no dtype."""
+
+    @staticmethod
+    def write(path, dtype: str, shape: list[int], data: bytes) -> None:
+        header = json.dumps({"w": {"dtype": dtype, "shape": shape, "data_offsets": [0, len(data)]}}).encode()
+        header += b" " * (-len(header) % 8)
+        path.write_bytes(len(header).to_bytes(8, "little") + header + data)
+
+    def test_f4_loads_two_elements_per_byte_and_into_a_model(self, tmp_path):
+        self.write(tmp_path / "model.safetensors", "F4", [2, 4], b"\x12\x34\x56\x78")
+        loaded = load_state_dict_from_file(tmp_path / "model.safetensors")["w"]
+        expected = load_file(tmp_path / "model.safetensors")["w"]
+        assert (loaded.dtype, loaded.shape) == (expected.dtype, (2, 2)) == (torch.float4_e2m1fn_x2, (2, 2))
+        model = Buffers({"w": torch.zeros(2, 2, dtype=torch.uint8).view(torch.float4_e2m1fn_x2)})
+        load_torch_model(model, tmp_path, strict=True)
+        assert model.w.view(torch.uint8).flatten().tolist() == [0x12, 0x34, 0x56, 0x78]
+
+    @pytest.mark.parametrize(
+        ("dtype", "shape", "data"), [("F6_E2M3", [4], bytes(3)), ("F4", [2, 3], bytes(3))]
+    )
+    def test_a_tensor_torch_cannot_hold_is_refused_by_name(self, tmp_path, dtype, shape, data):
+        self.write(tmp_path / "model.safetensors", dtype, shape, data)
+        for load in (
+            lambda: load_state_dict_from_file(tmp_path / "model.safetensors"),
+            lambda: load_torch_model(Buffers({"w": torch.zeros(1)}), tmp_path),
+        ):
+            with pytest.raises(SafetensorsError, match="tensor 'w'") as caught:
+                load()
+            assert caught.value.requirement == "ST-LOAD-001"
+            assert caught.value.path == str(tmp_path / "model.safetensors")
 
 
 class TestLocating:
