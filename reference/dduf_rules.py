@@ -39,19 +39,22 @@ MAX_MODEL_INDEX_BYTES = 1 << 20  # DDUF-LIMIT-003
 
 _CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
 
-# The common case, in one regex match: an optional folder that is not "." or "..", then a file
-# name with an allowed extension, no separator, colon, backslash or control character anywhere.
-# Names it accepts break no rule; every other name goes through the rule-by-rule checks below.
-# (Reading 20,000 names is a third of read_dduf_file's time without this.)
+# The common case, in one regex match: at most MAX_NAME_BYTES // 4 characters (4: the most bytes
+# a character takes in UTF-8), an optional folder that is not "." or "..", then a file name with
+# an allowed extension, no separator, colon, backslash or control character anywhere. A name it
+# matches breaks no rule (``name_findings`` returns []); every other name goes through the
+# rule-by-rule checks. The reader calls it inline, once per entry: a Python call per name cost a
+# sixth of read_dduf_file's time on 20,000 entries.
 _SEGMENT_CHARACTER = r"[^\x00-\x1f\x7f-\x9f\\:/]"
-_GOOD_NAME = re.compile(
+is_good_name = re.compile(
+    rf"(?=.{{1,{MAX_NAME_BYTES // 4}}}\Z)"
     rf"(?:(?!\.\.?/){_SEGMENT_CHARACTER}+/)?{_SEGMENT_CHARACTER}*\.(?:json|safetensors|model|txt)"
-)
+).fullmatch
 
 
 def name_findings(name: str, *, path: str) -> list[Finding]:
     """Every name rule ``name`` breaks, most specific first; [] for a good name."""
-    if len(name) <= MAX_NAME_BYTES // 4 and _GOOD_NAME.fullmatch(name):  # 4: the most bytes a character takes
+    if is_good_name(name):
         return []
 
     def finding(requirement: str, message: str) -> Finding:
@@ -93,10 +96,14 @@ def collision_key(name: str) -> str:
 
 def duplicate_findings(names: Iterable[str], *, path: str) -> list[Finding]:
     """DDUF-NAME-010: one finding for each name equal to an earlier one, exactly or after NFC + casefold."""
+    names = list(names)
+    # The common case in one pass: no two keys equal (casefold is lower for ASCII, NFC a no-op).
+    keys = [name.lower() if name.isascii() else collision_key(name) for name in names]
+    if len(set(keys)) == len(keys):
+        return []
     seen: dict[str, str] = {}
     found = []
-    for name in names:
-        key = collision_key(name)
+    for name, key in zip(names, keys, strict=True):
         if key in seen:
             earlier = seen[key]
             how = (

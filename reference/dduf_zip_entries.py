@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import replace
 from typing import NamedTuple
 
-from .dduf_rules import name_findings
+from .dduf_rules import is_good_name, name_findings
 from .dduf_zip_directory import DirectoryLocation, resolve_zip64
 from .errors import Finding
 from .zip_layout import (
@@ -121,10 +121,10 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
         name = name_bytes.decode("utf-8", "backslashreplace")
 
         # The other name rules would judge the \\xNN stand-ins of a name that is not UTF-8.
-        if name_bytes.isascii() or _check_non_ascii_name(name_bytes, name, flags, path, position, found):
-            broken_name_rules = name_findings(name, path=path)
-            if broken_name_rules:  # rare: most names pass
-                found += [replace(finding, offset=position) for finding in broken_name_rules]
+        if (
+            name_bytes.isascii() or _check_non_ascii_name(name_bytes, name, flags, path, position, found)
+        ) and not is_good_name(name):
+            found += [replace(finding, offset=position) for finding in name_findings(name, path=path)]
         if method != 0:
             problem(
                 "DDUF-ENTRY-001", f"compression method {method}; only STORED (0) is allowed", name, position
