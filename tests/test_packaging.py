@@ -5,6 +5,7 @@ console script exists, and that a validation runs from the installed wheel alone
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import venv
@@ -18,14 +19,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
+    """The wheel, built from a copy of the tree.
+
+    setuptools writes build/ and weightspec.egg-info/ into the tree it builds; under xdist each
+    worker builds its own wheel, and two builds in the one repository collided (about one run
+    in six failed), so each builds its own copy.
+    """
+    source = tmp_path_factory.mktemp("source") / "weightspec"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__"),
     )
-    (built,) = out.glob("weightspec-*.whl")
-    return built
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel_file,) = out.glob("weightspec-*.whl")
+    return wheel_file
 
 
 def test_wheel_holds_the_spec_and_every_part(wheel):
