@@ -10,7 +10,11 @@ length of their input: the rules live in the reader and writer, each tied to a r
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
 CENTRAL_HEADER_SIGNATURE = b"PK\x01\x02"
@@ -48,8 +52,26 @@ END = struct.Struct("<4sHHHHIIH")
 EXTRA_HEADER = struct.Struct("<HH")
 
 
+class _Record:
+    """Packing and unpacking for a record dataclass whose fields follow its signature in ``LAYOUT``."""
+
+    SIGNATURE: ClassVar[bytes]
+    LAYOUT: ClassVar[struct.Struct]
+
+    @classmethod
+    def unpack(cls, data: bytes | memoryview, offset: int = 0) -> Self:
+        """The record at ``offset`` of ``data``; the signature is the caller's to check."""
+        return cls(*cls.LAYOUT.unpack_from(data, offset)[1:])
+
+    def pack(self) -> bytes:
+        return self.LAYOUT.pack(self.SIGNATURE, *(getattr(self, field.name) for field in fields(self)))
+
+
 @dataclass(frozen=True)
-class LocalHeader:
+class LocalHeader(_Record):
+    SIGNATURE: ClassVar[bytes] = LOCAL_HEADER_SIGNATURE
+    LAYOUT: ClassVar[struct.Struct] = LOCAL_HEADER
+
     version_needed: int
     flags: int
     method: int
@@ -61,29 +83,12 @@ class LocalHeader:
     name_length: int
     extra_length: int
 
-    @classmethod
-    def unpack(cls, data: bytes | memoryview) -> LocalHeader:
-        """``data`` starts with the 30 fixed bytes; the signature is the caller's to check."""
-        return cls(*LOCAL_HEADER.unpack_from(data)[1:])
-
-    def pack(self) -> bytes:
-        return LOCAL_HEADER.pack(
-            LOCAL_HEADER_SIGNATURE,
-            self.version_needed,
-            self.flags,
-            self.method,
-            self.mtime,
-            self.mdate,
-            self.crc32,
-            self.compressed_size,
-            self.uncompressed_size,
-            self.name_length,
-            self.extra_length,
-        )
-
 
 @dataclass(frozen=True)
-class CentralHeader:
+class CentralHeader(_Record):
+    SIGNATURE: ClassVar[bytes] = CENTRAL_HEADER_SIGNATURE
+    LAYOUT: ClassVar[struct.Struct] = CENTRAL_HEADER
+
     version_made_by: int
     version_needed: int
     flags: int
@@ -101,34 +106,12 @@ class CentralHeader:
     external_attributes: int
     local_header_offset: int
 
-    @classmethod
-    def unpack(cls, data: bytes | memoryview, offset: int = 0) -> CentralHeader:
-        return cls(*CENTRAL_HEADER.unpack_from(data, offset)[1:])
-
-    def pack(self) -> bytes:
-        return CENTRAL_HEADER.pack(
-            CENTRAL_HEADER_SIGNATURE,
-            self.version_made_by,
-            self.version_needed,
-            self.flags,
-            self.method,
-            self.mtime,
-            self.mdate,
-            self.crc32,
-            self.compressed_size,
-            self.uncompressed_size,
-            self.name_length,
-            self.extra_length,
-            self.comment_length,
-            self.disk_start,
-            self.internal_attributes,
-            self.external_attributes,
-            self.local_header_offset,
-        )
-
 
 @dataclass(frozen=True)
-class Zip64End:
+class Zip64End(_Record):
+    SIGNATURE: ClassVar[bytes] = ZIP64_END_SIGNATURE
+    LAYOUT: ClassVar[struct.Struct] = ZIP64_END
+
     record_size: int
     version_made_by: int
     version_needed: int
@@ -139,41 +122,22 @@ class Zip64End:
     directory_size: int
     directory_offset: int
 
-    @classmethod
-    def unpack(cls, data: bytes | memoryview, offset: int = 0) -> Zip64End:
-        return cls(*ZIP64_END.unpack_from(data, offset)[1:])
-
-    def pack(self) -> bytes:
-        return ZIP64_END.pack(
-            ZIP64_END_SIGNATURE,
-            self.record_size,
-            self.version_made_by,
-            self.version_needed,
-            self.this_disk,
-            self.directory_disk,
-            self.entries_on_disk,
-            self.total_entries,
-            self.directory_size,
-            self.directory_offset,
-        )
-
 
 @dataclass(frozen=True)
-class Zip64Locator:
+class Zip64Locator(_Record):
+    SIGNATURE: ClassVar[bytes] = ZIP64_LOCATOR_SIGNATURE
+    LAYOUT: ClassVar[struct.Struct] = ZIP64_LOCATOR
+
     end_disk: int
     end_offset: int
     total_disks: int
 
-    @classmethod
-    def unpack(cls, data: bytes | memoryview, offset: int = 0) -> Zip64Locator:
-        return cls(*ZIP64_LOCATOR.unpack_from(data, offset)[1:])
-
-    def pack(self) -> bytes:
-        return ZIP64_LOCATOR.pack(ZIP64_LOCATOR_SIGNATURE, self.end_disk, self.end_offset, self.total_disks)
-
 
 @dataclass(frozen=True)
-class End:
+class End(_Record):
+    SIGNATURE: ClassVar[bytes] = END_SIGNATURE
+    LAYOUT: ClassVar[struct.Struct] = END
+
     this_disk: int
     directory_disk: int
     entries_on_disk: int
@@ -181,22 +145,6 @@ class End:
     directory_size: int
     directory_offset: int
     comment_length: int
-
-    @classmethod
-    def unpack(cls, data: bytes | memoryview, offset: int = 0) -> End:
-        return cls(*END.unpack_from(data, offset)[1:])
-
-    def pack(self) -> bytes:
-        return END.pack(
-            END_SIGNATURE,
-            self.this_disk,
-            self.directory_disk,
-            self.entries_on_disk,
-            self.total_entries,
-            self.directory_size,
-            self.directory_offset,
-            self.comment_length,
-        )
 
 
 def iter_extra_records(extra: bytes | memoryview):
