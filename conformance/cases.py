@@ -42,14 +42,16 @@ class Verdict:
 
     verdict: Literal["valid", "rejected"]
     requirement: str | None = None  # for rejected: the ID a strict implementation must name
-    scope: Literal["reader", "deep"] | None = None  # for rejected: who must notice
+    scope: Literal["reader", "deep", "loader"] | None = None  # for rejected: who must notice
 
     def __post_init__(self) -> None:
         rejected = self.verdict == "rejected"
         if self.verdict not in ("valid", "rejected") or rejected != (self.requirement is not None):
             raise ValueError(f"a rejected verdict names a requirement, a valid one does not: {self}")
-        if rejected != (self.scope in ("reader", "deep")):
-            raise ValueError(f"a rejected verdict has scope 'reader' or 'deep', a valid one none: {self}")
+        if rejected != (self.scope in ("reader", "deep", "loader")):
+            raise ValueError(
+                f"a rejected verdict has scope 'reader', 'deep' or 'loader', a valid one none: {self}"
+            )
 
     @property
     def is_valid(self) -> bool:
@@ -72,6 +74,10 @@ def rejected_by_reader(requirement: str) -> Verdict:
 
 def rejected_by_deep(requirement: str) -> Verdict:
     return Verdict("rejected", requirement, "deep")
+
+
+def rejected_by_loader(requirement: str) -> Verdict:
+    return Verdict("rejected", requirement, "loader")
 
 
 @dataclass(frozen=True)

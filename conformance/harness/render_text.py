@@ -1,0 +1,69 @@
+"""The terminal form of a report: implementations, the requirement x implementation matrix, and
+one line per test that did not pass, with its reason.
+
+``render_text(report, requirements, color=False) -> str``; ``requirements`` is
+``weightspec.spec.requirements()`` (used for each row's level). With ``color`` the cells are
+coloured with ANSI escapes.
+"""
+
+from __future__ import annotations
+
+from .results import ERROR, EXPECTED_FAIL, FAIL, NOT_APPLICABLE, PASS, UNEXPECTED_PASS, Report
+
+_CELL = {  # status -> (text in the matrix, ANSI colour)
+    PASS: ("pass", "32"),
+    FAIL: ("FAIL", "31;1"),
+    ERROR: ("ERROR", "35;1"),
+    EXPECTED_FAIL: ("xfail", "33"),
+    UNEXPECTED_PASS: ("XPASS", "31;1"),
+    NOT_APPLICABLE: ("n/a", "2"),
+}
+
+
+def render_text(report: Report, requirements: dict, *, color: bool = False) -> str:
+    def paint(text: str, status: str, width: int = 0) -> str:
+        padded = text.ljust(width)
+        return f"\x1b[{_CELL[status][1]}m{padded}\x1b[0m" if color else padded
+
+    names = [impl.name for impl in report.implementations if impl.available]
+    lines = [f"suite {report.suite_version}, profile {report.profile}, seed {report.seed}", ""]
+    for impl in report.implementations:
+        if not impl.available:
+            lines.append(f"  {impl.name}: unavailable: {impl.reason}")
+            continue
+        counts = report.counts(impl.name)
+        summary = ", ".join(f"{count} {_CELL[status][0]}" for status, count in counts.items() if count)
+        source = f" (expectations: {impl.expectations})" if impl.expectations else ""
+        lines.append(f"  {impl.name} {impl.version}: {summary or 'no tests'}{source}")
+    matrix = report.matrix()
+    if matrix and names:
+        first = max(len(requirement) for requirement in matrix) + 12
+        widths = [max(len(name), 5) + 2 for name in names]
+        lines += [
+            "",
+            "requirement".ljust(first) + "".join(n.ljust(w) for n, w in zip(names, widths, strict=True)),
+        ]
+        for requirement, cells in matrix.items():
+            level = getattr(requirements.get(requirement), "level", "?")
+            row = f"{requirement} ({level})".ljust(first)
+            for name, width in zip(names, widths, strict=True):
+                status = cells.get(name, NOT_APPLICABLE)
+                row += paint(_CELL[status][0], status, width)
+            lines.append(row.rstrip())
+    not_passing = report.non_passing()
+    if not_passing:
+        lines += ["", f"not passing ({len(not_passing)}):"]
+        for result in not_passing:
+            reason = " ".join(result.reason.split())
+            lines.append(
+                f"  {paint(_CELL[result.status][0], result.status, 6)} {result.implementation}  {result.test}: {reason}"
+            )
+    unexpected = sum(1 for r in report.results if r.status in (FAIL, ERROR, UNEXPECTED_PASS))
+    verdict = (
+        "every implementation behaves as its expectations say"
+        if report.conforms
+        else f"{unexpected} unexpected result{'s' * (unexpected != 1)}: fix the implementation, or record the "
+        "divergence in its expectation file (--write-expectations FILE starts one)"
+    )
+    lines += ["", f"verdict: {verdict}", ""]
+    return "\n".join(lines)

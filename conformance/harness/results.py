@@ -1,0 +1,144 @@
+"""A conformance run's results: every test's final status, and the requirement x implementation matrix.
+
+A test is identified by ``<capability>/<name>`` (``dduf-read/zip-comment``), the same for every
+implementation, so that expectation files and reports of different runs can be compared. Its
+final status is one of ``STATUSES``:
+
+- ``pass`` / ``fail`` / ``error``: the judgement, where no expectation file mentions the test;
+- ``expected-fail``: a fail or error that the implementation's expectation file lists;
+- ``unexpected-pass``: a pass that the expectation file lists as a divergence;
+- ``not-applicable``: the implementation does not declare the capability the test needs.
+
+A run *conforms to its expectations* when no test is ``fail``, ``error`` or ``unexpected-pass``.
+``Report.to_json()`` is valid against ``spec/schemas/conformance-report.schema.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+PASS = "pass"
+FAIL = "fail"
+ERROR = "error"
+EXPECTED_FAIL = "expected-fail"
+UNEXPECTED_PASS = "unexpected-pass"
+NOT_APPLICABLE = "not-applicable"
+STATUSES = (PASS, FAIL, ERROR, EXPECTED_FAIL, UNEXPECTED_PASS, NOT_APPLICABLE)
+GATING = (FAIL, ERROR, UNEXPECTED_PASS)  # statuses that make a run fail
+# A matrix cell shows the most telling status of its tests, in this order.
+_PRECEDENCE = (ERROR, FAIL, UNEXPECTED_PASS, EXPECTED_FAIL, PASS, NOT_APPLICABLE)
+
+
+def final_status(judged: str, divergence_listed: bool) -> str:
+    """Combine a judgement (pass, fail, error) with whether an expectation file lists the test."""
+    if not divergence_listed:
+        return judged
+    return UNEXPECTED_PASS if judged == PASS else EXPECTED_FAIL
+
+
+@dataclass(frozen=True)
+class TestResult:
+    implementation: str
+    test: str  # <capability>/<name>
+    capability: str
+    requirements: tuple[str, ...]
+    status: str
+    reason: str = ""  # why it is not a pass; for expected-fail the expectation's reason is appended
+    outcome: str = ""  # what the implementation did, in one line
+    case: str | None = None  # the case id, for tests driven by a case of the library
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["requirements"] = list(self.requirements)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> TestResult:
+        return cls(**{**data, "requirements": tuple(data["requirements"])})
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    version: str
+    capabilities: tuple[str, ...] = ()
+    available: bool = True
+    reason: str = ""  # why it is unavailable
+    expectations: str | None = None  # the expectation file used, if any
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["capabilities"] = list(self.capabilities)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Implementation:
+        return cls(**{**data, "capabilities": tuple(data["capabilities"])})
+
+
+@dataclass
+class Report:
+    suite_version: str
+    profile: str
+    seed: str
+    implementations: list[Implementation] = field(default_factory=list)
+    results: list[TestResult] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        """True when no test failed, errored or passed unexpectedly."""
+        return not any(result.status in GATING for result in self.results)
+
+    def matrix(self) -> dict[str, dict[str, str]]:
+        """``{requirement: {implementation: status}}``, requirements sorted, each cell the most
+        telling status of the tests tagged with that requirement."""
+        cells: dict[str, dict[str, list[str]]] = {}
+        for result in self.results:
+            for requirement in result.requirements:
+                cells.setdefault(requirement, {}).setdefault(result.implementation, []).append(result.status)
+        return {
+            requirement: {impl: worst(statuses) for impl, statuses in by_impl.items()}
+            for requirement, by_impl in sorted(cells.items(), key=lambda item: requirement_sort_key(item[0]))
+        }
+
+    def counts(self, implementation: str) -> dict[str, int]:
+        counted = dict.fromkeys(STATUSES, 0)
+        for result in self.results:
+            if result.implementation == implementation:
+                counted[result.status] += 1
+        return counted
+
+    def non_passing(self) -> list[TestResult]:
+        return [r for r in self.results if r.status not in (PASS, NOT_APPLICABLE)]
+
+    def to_json(self) -> dict:
+        return {
+            "suite_version": self.suite_version,
+            "profile": self.profile,
+            "seed": self.seed,
+            "conforms": self.conforms,
+            "implementations": [impl.to_json() for impl in self.implementations],
+            "matrix": self.matrix(),
+            "results": [result.to_json() for result in self.results],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Report:
+        return cls(
+            suite_version=data["suite_version"],
+            profile=data["profile"],
+            seed=data["seed"],
+            implementations=[Implementation.from_json(item) for item in data["implementations"]],
+            results=[TestResult.from_json(item) for item in data["results"]],
+        )
+
+
+def worst(statuses: Iterable[str]) -> str:
+    present = set(statuses)
+    return next(status for status in _PRECEDENCE if status in present)
+
+
+def requirement_sort_key(requirement: str) -> tuple:
+    """DDUF-ZIP-002 before DDUF-ZIP-010: the numeric parts compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in requirement.split("-"))
