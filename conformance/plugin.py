@@ -70,7 +70,7 @@ class TestIdentity:
     case: str | None
 
 
-@dataclass
+@dataclass(eq=False)  # registered as a plugin, so hashed by identity
 class Run:
     """What one pytest process knows about the conformance run."""
 
@@ -154,6 +154,15 @@ def pytest_configure(config: pytest.Config) -> None:
     run = Run({}, {}, {}, config.getoption("call_timeout"), [])
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "weightspec-conformance-run")
+    if _asks_for_the_suite(config):  # open now, so that a bad --impl is a clean usage error
+        _open_implementations(config, run)
+
+
+def _asks_for_the_suite(config: pytest.Config) -> bool:
+    explicit = any(
+        config.getoption(name) for name in ("impl", "impl_cmd", "expectations", "write_expectations")
+    )
+    return explicit or any(str(arg).startswith("weightspec.conformance") for arg in config.args)
 
 
 def _open_implementations(config: pytest.Config, run: Run) -> None:

@@ -57,7 +57,7 @@ def expect_refusal(
         return unanswered
     described = outcome.describe()
     if outcome.kind == ACCEPTED:
-        return Judgement(FAIL, f"accepted, but must refuse it ({requirement}): {why}", described)
+        return Judgement(FAIL, f"accepts an input that breaks {requirement}: {why}", described)
     allowed = REFUSAL_CATEGORIES[capability]
     if outcome.category not in allowed:
         return Judgement(
@@ -82,7 +82,7 @@ def expect_acceptance(outcome: Outcome, check: Callable[[Any], str | None] = lam
         return unanswered
     described = outcome.describe()
     if outcome.kind == REFUSED:
-        return Judgement(FAIL, f"refused a valid input: {described}", described)
+        return Judgement(FAIL, f"refuses a valid input: {described}", described)
     problem = check(outcome.value)
     if problem:
         return Judgement(FAIL, problem, described)
