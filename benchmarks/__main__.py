@@ -2,7 +2,7 @@
 
 Run: ``python -m benchmarks`` (or ``tox -e bench``).
 
-Options: ``--only dduf|sharding``, ``--rounds N`` (default 9), ``--size-mib N`` (default 1024),
+Options: ``--only dduf|sharding|conformance``, ``--rounds N`` (default 9), ``--size-mib N`` (default 1024),
 ``--dir PATH`` (scratch directory on the disk to measure; default a temporary directory).
 """
 
@@ -13,10 +13,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks import bench_dduf, bench_sharding
+from benchmarks import bench_conformance, bench_dduf, bench_sharding
 from benchmarks.harness import print_table
 
-SUITES = {"dduf": bench_dduf.run, "sharding": bench_sharding.run}
+SUITES = {"dduf": bench_dduf.run, "sharding": bench_sharding.run, "conformance": bench_conformance.run}
 
 
 def main() -> None:

@@ -83,7 +83,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def pytest_arguments(args: argparse.Namespace, *, config: Path, report: Path | None) -> list[str]:
     """The pytest command line for ``args``; ``config`` is an empty ini file that isolates the run."""
     argv = ["--pyargs", "weightspec.conformance.suite", "-c", str(config), "--rootdir", str(config.parent)]
-    argv += ["-p", "no:cacheprovider", "-q", "--tb=no", "--no-header", "-o", "console_output_style=progress"]
+    argv += [
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "-rN",
+        "--no-header",
+        "-o",
+        "console_output_style=progress",
+    ]
     for option, values in (
         ("--impl", args.impl),
         ("--impl-cmd", args.impl_cmd),

@@ -9,14 +9,17 @@ Built in, by name (``--impl NAME``; ``--impl all`` runs every one that is availa
 
 Third-party implementations: ``--impl module:factory`` imports ``module`` and calls ``factory()``,
 which returns an ``Adapter``; ``--impl-cmd "CMD ARGS"`` starts a driver speaking the subprocess
-protocol. ``make_adapter(spec)`` does all three; unavailable implementations raise
+protocol. ``module`` is imported with the current directory on ``sys.path``, as ``python -m``
+does. ``make_adapter(spec)`` does all three; unavailable implementations raise
 ``ImplementationUnavailable`` with the reason, bad ``module:factory`` specs ``AdapterLoadError``.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import shlex
+import sys
 from collections.abc import Callable
 
 from ..harness.adapter import CAPABILITIES, DEFAULT_TIMEOUT, Adapter
@@ -44,6 +47,10 @@ def make_adapter(spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> Adapter:
             "or module:factory for your own adapter (e.g. --impl my_project.conformance:adapter)"
         )
     module_name, _, factory_name = spec.partition(":")
+    if (
+        os.getcwd() not in sys.path
+    ):  # as `python -m` does: the user's own modules are found from where they run
+        sys.path.insert(0, os.getcwd())
     try:
         factory: Callable[..., Adapter] = getattr(importlib.import_module(module_name), factory_name)
     except ImportError as error:

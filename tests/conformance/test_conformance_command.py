@@ -255,3 +255,19 @@ def test_all_reports_unavailable_implementations_in_the_matrix_and_goes_on(tmp_p
     assert implementations["huggingface.js"]["available"] is False
     assert "node" in implementations["huggingface.js"]["reason"]
     assert "huggingface.js: unavailable:" in result.stdout
+
+
+def test_the_readme_example_adapter_runs_from_its_folder(tmp_path):
+    """examples/zipfile_adapter.py, as the README shows it: zipfile reads valid archives right but
+    accepts an archive comment, which DDUF forbids."""
+    examples = HERE.parents[1] / "examples"
+    report = tmp_path / "report.json"
+    result = conformance(
+        "--impl", "zipfile_adapter:ZipfileReader", "-k", "valid-minimal-pipeline or zip-archive-comment",
+        "--report", str(report), cwd=examples,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-2000:]
+    statuses = {r["test"]: r["status"] for r in json.loads(report.read_text())["results"]}
+    assert statuses["dduf-read/valid-minimal-pipeline"] == "pass"
+    assert statuses["dduf-read/zip-archive-comment"] == "fail"
+    assert statuses["dduf-validate-deep/valid-minimal-pipeline"] == "not-applicable"
