@@ -1,6 +1,6 @@
 """DDUF benchmarks: reading a 20,000-entry archive, exporting a folder, zero-copy tensor loading.
 
-Targets (issue 3): read at most 0.5x huggingface_hub's time; export at least 0.7x the throughput
+Targets: read at most 0.5x huggingface_hub's time; export at least 0.7x the throughput
 of ``cp -r`` into an absent destination (the existing-destination case is reported too); loading
 a safetensors entry adds at most 1.1x its size to peak RSS and takes at most 1.2x the time of
 ``safetensors.torch.load_file`` on the same bytes as a plain file.

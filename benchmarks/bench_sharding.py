@@ -1,6 +1,6 @@
 """Sharded-checkpoint benchmarks: splitting many tensors, saving and loading a sharded checkpoint.
 
-Targets (issue 4): the split is linear (time per tensor at 100k within 1.2x of that at 10k) and
+Targets: the split is linear (time per tensor at 100k within 1.2x of that at 10k) and
 takes at most 0.3x huggingface_hub's time with one shard, 0.2x with about 500 shards; saving
 1 GiB into 6 shards reaches 0.9x the throughput of one ``safetensors.torch.save_file``; loading
 it reaches 0.9x the throughput of ``model.load_state_dict(load_file(single))`` with a peak RSS no

@@ -1,7 +1,6 @@
 """The normative spec, shipped as package data and loaded with importlib.resources.
 
 - ``requirements()``: every requirement, keyed by ID (``DDUF-NAME-003`` ...).
-- ``requirement(id)``: one of them; KeyError names the unknown ID.
 - ``schema(name)``: a JSON Schema from ``schemas/`` by file name, e.g. ``"model_index.schema.json"``.
 - ``document(name)``: the Markdown text of ``dduf.md``, ``safetensors.md`` or ``sharding.md``.
 """
@@ -21,13 +20,6 @@ def requirements() -> dict:
     return load()
 
 
-def requirement(requirement_id: str):
-    try:
-        return requirements()[requirement_id]
-    except KeyError:
-        raise KeyError(f"unknown requirement ID {requirement_id!r}") from None
-
-
 @functools.cache
 def schema(name: str) -> dict:
     return json.loads(resources.files(__package__).joinpath("schemas", name).read_text(encoding="utf-8"))
@@ -37,4 +29,4 @@ def document(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-__all__ = ["document", "requirement", "requirements", "schema"]
+__all__ = ["document", "requirements", "schema"]

@@ -45,9 +45,12 @@ def is_safetensors_name(name: str | os.PathLike) -> bool:
 def pattern_files(directory: str | os.PathLike, pattern: str) -> list[str]:
     """The names in ``directory`` that a save with ``pattern`` could have written, sorted.
 
-    Only full matches count: the single file, ``-NNNNN-of-NNNNN`` shards and the index, so
+    Only full matches count: the single file, ``-NNNNN-of-NNNNN`` shards (five digits or more, as
+    names widen past 99,999 shards, SHARD-NAME-001) and the index, so
     ``model.safetensors.backup`` or ``model.fp16.safetensors`` never match ``model{suffix}.safetensors``.
     """
     prefix, _, suffix = pattern.partition("{suffix}")
-    produced = re.compile(re.escape(prefix) + r"(-\d{5}-of-\d{5})?" + re.escape(suffix) + r"(\.index\.json)?")
+    produced = re.compile(
+        re.escape(prefix) + r"(-\d{5,}-of-\d{5,})?" + re.escape(suffix) + r"(\.index\.json)?"
+    )
     return sorted(name for name in os.listdir(directory) if produced.fullmatch(name))

@@ -206,8 +206,6 @@ def test_broken_headers_are_refused(instance):
 
 
 def test_dtype_enum_is_the_list_in_the_spec_text():
-    # weightspec.spec.requirement() is not used: the package's requirements() is shadowed once
-    # the requirements submodule is imported (reported to the lead).
     summary = load()["ST-TENSOR-002"].summary
     listed = re.search(r"\(([A-Z0-9_, ]+);", summary)
     assert listed, summary
