@@ -38,7 +38,7 @@ import pytest
 
 from .adapters import ALL, BUILTIN, command_adapter, make_adapter
 from .harness.adapter import CAPABILITIES, DEFAULT_TIMEOUT, Adapter, call
-from .harness.errors import AdapterLoadError, ConformanceError, ImplementationUnavailable
+from .harness.errors import AdapterLoadError, ConformanceError, DriverError, ImplementationUnavailable
 from .harness.expectations import Expectations, builtin_expectations, read_expectations, render_expectations
 from .harness.judging import Judgement, JudgementFailed
 from .harness.outcomes import Outcome
@@ -177,7 +177,7 @@ def _open_implementations(config: pytest.Config, run: Run) -> None:
         for name in dict.fromkeys(wanted):
             try:
                 adapter = make_adapter(name, timeout=run.timeout)
-            except ImplementationUnavailable as error:
+            except (ImplementationUnavailable, DriverError) as error:  # DriverError: it could not start
                 if name not in tolerant:
                     raise
                 run.unavailable[name] = str(error)

@@ -132,6 +132,9 @@ class Adapter:
     name: str = "unnamed"
     version: str = "unknown"
     capabilities: frozenset[str] = frozenset()
+    # False for adapters that bound each call themselves (a subprocess driver is killed at its
+    # timeout); call() then sets no alarm, so that the adapter's own, more telling error wins.
+    in_process: bool = True
 
     def refusal(self, error: BaseException) -> Refused | None:
         """The documented refusal that ``error`` stands for, or None when it is a crash."""
@@ -212,7 +215,7 @@ def call(
     """
     method = method_of(adapter, capability)
     try:
-        with _deadline(timeout):
+        with _deadline(timeout) if adapter.in_process else contextlib.nullcontext():
             value = method(*args, **kwargs)
     except CallTimeout as error:
         return Outcome.timed_out(str(error))

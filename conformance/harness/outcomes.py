@@ -79,8 +79,11 @@ class Outcome:
 
     @classmethod
     def crashed(cls, error: BaseException) -> Outcome:
+        """A crash shows the error's type; one reported from another process (a driver's
+        ``DriverCrash``) carries the implementation's own name for it in ``reported_error_type``."""
         kind = type(error)
-        return cls(CRASHED, error_type=f"{kind.__module__}.{kind.__qualname__}", message=str(error))
+        error_type = getattr(error, "reported_error_type", None) or f"{kind.__module__}.{kind.__qualname__}"
+        return cls(CRASHED, error_type=error_type, message=str(error))
 
     @classmethod
     def timed_out(cls, message: str) -> Outcome:
