@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 
-from . import conformance, inspect, pack, validate
+from . import conformance, explain, inspect, pack, validate
 from .output import EXIT_ERROR
 
-SUBCOMMANDS = (validate, inspect, pack, conformance)
+SUBCOMMANDS = (validate, inspect, pack, conformance, explain)
 
 EPILOG = """\
 exit codes (every subcommand):

@@ -8,6 +8,7 @@ finding is reported, not only the first.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for report in reports:
             print_text(report)
+        named = next((f.requirement for r in reports for f in r.findings), None)
+        if named is not None:
+            print(f"hint: weightspec explain {named} says what a requirement means and why", file=sys.stderr)
     if any(report.error is not None for report in reports):
         return EXIT_ERROR
     return EXIT_OK if all(report.valid for report in reports) else EXIT_INVALID

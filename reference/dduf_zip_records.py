@@ -60,6 +60,7 @@ class EntryRecord:
 
     @property
     def flags(self) -> int:
+        """Bit 11 exactly when the name is not pure ASCII (DDUF-WRITE-006)."""
         return 0 if self.name.isascii() else FLAG_UTF8
 
     @property
@@ -147,7 +148,7 @@ def end_records(entry_count: int, directory_offset: int, directory_size: int) ->
     """The records after a central directory of ``entry_count`` headers at ``directory_offset``.
 
     A value that does not fit its end-record field is saturated there (0xFFFF or 0xFFFFFFFF),
-    which requires the ZIP64 end record and locator (DDUF-ZIP-002); the others are exact in both.
+    which requires the ZIP64 end record and locator (DDUF-ZIP-002, DDUF-WRITE-002); the others are exact in both.
     """
     fits = entry_count < U16_MAX and directory_offset < U32_MAX and directory_size < U32_MAX
     zip64 = b""

@@ -216,7 +216,7 @@ def _parse_json(raw: bytes, header_start: int, report: _Report) -> dict | None:
 
 
 def _is_valid_tensor(field: object) -> bool:
-    """True when ``field`` is valid against the schema's tensor definition.
+    """True when ``field`` is valid against the schema's tensor definition (its dtype one of ST-TENSOR-002's).
 
     A fast equivalent of the schema (validating with jsonschema costs ~150 µs a tensor, and
     checkpoints hold thousands); the schema itself explains every field that fails here, and

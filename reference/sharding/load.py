@@ -57,7 +57,8 @@ def load_torch_model(
     mmap: bool = False,
     filename_pattern: str | None = None,
 ) -> IncompatibleKeys:
-    """Load the checkpoint at ``checkpoint_path`` (a weights file or a directory) into ``model``.
+    """Load the checkpoint at ``checkpoint_path`` (a weights file or a directory) into ``model``,
+    shard by shard in sorted order of their names (SHARD-LOAD-004).
 
     A directory holds a sharded checkpoint (the index named by ``filename_pattern``, default
     ``model{suffix}.safetensors``) or a single weights file (see ``checkpoint_files``). With
@@ -128,7 +129,8 @@ def _checked_listings(checkpoint: CheckpointFiles, *, safe: bool, weights_only: 
 
 
 def _recorded_metadata(checkpoint: CheckpointFiles, listings: list[ShardListing]) -> dict[str, Any]:
-    """The index's metadata and every file's: where savers record the names dropped as shared."""
+    """The index's metadata and every file's: where savers record the names dropped as shared
+    (SHARD-SAVE-008), read back to tie them (SHARD-LOAD-005)."""
     metadata: dict[str, Any] = dict(checkpoint.index.metadata) if checkpoint.index is not None else {}
     for listing in listings:
         metadata.update(listing.metadata)

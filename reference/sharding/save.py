@@ -82,11 +82,11 @@ def save_torch_state_dict(
 
     For safetensors, of names sharing storage only one is saved (``shared_tensors_to_discard``
     names those not to keep) and each name dropped is recorded in the metadata as
-    ``dropped: kept``; ``force_contiguous`` copies non-contiguous tensors, and without it such a
+    ``dropped: kept`` (SHARD-SAVE-008); ``force_contiguous`` copies non-contiguous tensors, and without it such a
     tensor is refused. String values (left by bitsandbytes) are skipped. ``metadata`` (strings
     to strings) goes into every safetensors file and, when sharded, the index. With
     ``is_main_process=False`` the files of an earlier save are left in place (in distributed
-    saving, the main process removes them).
+    saving, the main process removes them). ``state_dict`` and ``metadata`` are only read (SHARD-SAVE-006).
 
     Raises ``CheckpointError`` before writing anything for an empty state dict (SHARD-SAVE-005),
     a value that is neither a tensor nor a string (SHARD-SPLIT-007), bad metadata

@@ -49,7 +49,7 @@ _MAX_SIZE_STRING_LENGTH = 100
 
 
 def parse_size_to_int(size_as_str: str | int | float) -> int:
-    """The maximum shard size ``size_as_str`` in bytes: a positive ``int``.
+    """The maximum shard size ``size_as_str`` in bytes: a positive ``int`` (SHARD-SIZE-001, SHARD-SIZE-002, SHARD-SIZE-003, SHARD-SIZE-004).
 
     Accepts what huggingface_hub's function of the same name accepts (``"5GB"``, ``"500 mb"``,
     ``"1.5GB"``) plus binary units (``"5GiB"``), unit-less digit strings (``"1000"``), integers

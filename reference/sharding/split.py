@@ -186,7 +186,7 @@ def _assign_to_shards(
 
 
 def _name_shards(shards: list[list[str]], total_size: int, filename_pattern: str) -> StateDictSplit:
-    """SHARD-NAME-001 and 003: ``-{i:05d}-of-{n:05d}`` for each of n > 1 shards, else nothing."""
+    """SHARD-NAME-001 and SHARD-NAME-003: ``-{i:05d}-of-{n:05d}`` for each of n > 1 shards, else nothing."""
     count = len(shards)
     if count == 1:
         filenames = [filename_pattern.format(suffix="")]

@@ -35,6 +35,8 @@ _CPU = torch.device("cpu")
 def get_torch_storage_id(tensor: torch.Tensor) -> tuple[torch.device, int | tuple[Any, ...], int] | None:
     """``(device, unique id, storage size)`` of the storage ``tensor`` views; ``None`` for a meta tensor.
 
+    Two tensors share storage exactly when these are equal (SHARD-SPLIT-009).
+
     Two tensors share storage exactly when their ids are equal. The id is valid while the
     storage lives: storages with non-overlapping lifetimes may get the same id.
     """
@@ -48,7 +50,7 @@ def get_torch_storage_id(tensor: torch.Tensor) -> tuple[torch.device, int | tupl
 
 
 def get_torch_storage_size(tensor: torch.Tensor) -> int:
-    """The size in bytes of the whole storage ``tensor`` views (a DTensor: its full global size)."""
+    """The size in bytes of the whole storage ``tensor`` views (a DTensor: its full global size; SHARD-SIZE-005)."""
     if type(tensor) in _PLAIN_TENSOR_TYPES:
         return _untyped_storage(tensor).nbytes()
     _require_tensor(tensor)
