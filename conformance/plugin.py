@@ -56,6 +56,7 @@ PROFILES = {  # hypothesis settings per --conformance-profile: time traded for d
     "ci": {"max_examples": 40},
     "thorough": {"max_examples": 500},
 }
+REPORT_SUFFIXES = (".json", ".md", ".html", ".htm")
 _PROPERTY = "weightspec"  # the user_properties key that carries a TestResult to the controller
 _IDENTITY = pytest.StashKey["TestIdentity"]()
 _JUDGEMENT = pytest.StashKey[Judgement]()
@@ -151,6 +152,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "conformance(capability, name=None, requirements=()): a conformance suite test"
     )
+    for path in config.getoption("conformance_report"):
+        if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+            raise pytest.UsageError(f"--conformance-report {path}: the suffix must be .json, .md or .html")
     run = Run({}, {}, {}, config.getoption("call_timeout"), [])
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "weightspec-conformance-run")
@@ -477,12 +481,10 @@ def _write_report(path: Path, report: Report) -> None:
         from .harness.render_markdown import render_markdown
 
         text = render_markdown(report, requirements())
-    elif suffix in (".html", ".htm"):
+    else:  # .html or .htm, checked at configure time
         from .harness.render_html import render_html
 
         text = render_html(report, requirements())
-    else:
-        raise pytest.UsageError(f"--conformance-report {path}: the suffix must be .json, .md or .html")
     _write_atomically(path, text)
 
 

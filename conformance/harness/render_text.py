@@ -8,22 +8,14 @@ coloured with ANSI escapes.
 
 from __future__ import annotations
 
-from .results import ERROR, EXPECTED_FAIL, FAIL, NOT_APPLICABLE, PASS, UNEXPECTED_PASS, Report
-
-_CELL = {  # status -> (text in the matrix, ANSI colour)
-    PASS: ("pass", "32"),
-    FAIL: ("FAIL", "31;1"),
-    ERROR: ("ERROR", "35;1"),
-    EXPECTED_FAIL: ("xfail", "33"),
-    UNEXPECTED_PASS: ("XPASS", "31;1"),
-    NOT_APPLICABLE: ("n/a", "2"),
-}
+from .results import ERROR, FAIL, NOT_APPLICABLE, UNEXPECTED_PASS, Report
+from .statuses import style
 
 
 def render_text(report: Report, requirements: dict, *, color: bool = False) -> str:
     def paint(text: str, status: str, width: int = 0) -> str:
         padded = text.ljust(width)
-        return f"\x1b[{_CELL[status][1]}m{padded}\x1b[0m" if color else padded
+        return f"\x1b[{style(status).ansi}m{padded}\x1b[0m" if color else padded
 
     names = [impl.name for impl in report.implementations if impl.available]
     lines = [f"suite {report.suite_version}, profile {report.profile}, seed {report.seed}", ""]
@@ -32,7 +24,7 @@ def render_text(report: Report, requirements: dict, *, color: bool = False) -> s
             lines.append(f"  {impl.name}: unavailable: {impl.reason}")
             continue
         counts = report.counts(impl.name)
-        summary = ", ".join(f"{count} {_CELL[status][0]}" for status, count in counts.items() if count)
+        summary = ", ".join(f"{count} {style(status).short}" for status, count in counts.items() if count)
         source = f" (expectations: {impl.expectations})" if impl.expectations else ""
         lines.append(f"  {impl.name} {impl.version}: {summary or 'no tests'}{source}")
     matrix = report.matrix()
@@ -48,7 +40,7 @@ def render_text(report: Report, requirements: dict, *, color: bool = False) -> s
             row = f"{requirement} ({level})".ljust(first)
             for name, width in zip(names, widths, strict=True):
                 status = cells.get(name, NOT_APPLICABLE)
-                row += paint(_CELL[status][0], status, width)
+                row += paint(style(status).short, status, width)
             lines.append(row.rstrip())
     not_passing = report.non_passing()
     if not_passing:
@@ -56,7 +48,7 @@ def render_text(report: Report, requirements: dict, *, color: bool = False) -> s
         for result in not_passing:
             reason = " ".join(result.reason.split())
             lines.append(
-                f"  {paint(_CELL[result.status][0], result.status, 6)} {result.implementation}  {result.test}: {reason}"
+                f"  {paint(style(result.status).short, result.status, 6)} {result.implementation}  {result.test}: {reason}"
             )
     unexpected = sum(1 for r in report.results if r.status in (FAIL, ERROR, UNEXPECTED_PASS))
     verdict = (

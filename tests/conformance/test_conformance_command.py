@@ -271,3 +271,22 @@ def test_the_readme_example_adapter_runs_from_its_folder(tmp_path):
     assert statuses["dduf-read/valid-minimal-pipeline"] == "pass"
     assert statuses["dduf-read/zip-archive-comment"] == "fail"
     assert statuses["dduf-validate-deep/valid-minimal-pipeline"] == "not-applicable"
+
+
+def test_reports_are_written_in_every_format_and_the_json_one_meets_its_schema(tmp_path, reference_report):
+    import jsonschema
+
+    from weightspec.spec import schema
+
+    jsonschema.validate(reference_report, schema("conformance-report.schema.json"))
+    paths = [tmp_path / name for name in ("r.json", "r.md", "r.html")]
+    args = [arg for path in paths for arg in ("--report", str(path))]
+    assert conformance("-k", "zip-archive-comment", *args).returncode == 0
+    assert json.loads(paths[0].read_text())["results"]
+    assert "| DDUF-ZIP-001" in paths[1].read_text() or "DDUF-ZIP-001" in paths[1].read_text()
+    assert paths[2].read_text().startswith("<!DOCTYPE html>")
+
+
+def test_an_unknown_report_suffix_is_a_usage_error(tmp_path):
+    result = conformance("-k", "zip-archive-comment", "--report", str(tmp_path / "report.pdf"))
+    assert result.returncode == 2 and "must be .json, .md or .html" in result.stdout + result.stderr
