@@ -10,7 +10,8 @@ settings.load_profile("default")
 def pytest_collection_modifyitems(items):
     """Make ``pytest -k DDUF-ZIP-007`` select the tests of one requirement: a test carries, as
     keywords, the requirement IDs its function names in string literals, and those of the
-    conformance case it is parametrized with (a ``case`` or ``valid_case`` argument)."""
+    conformance case it is parametrized with (a ``case``, ``valid_case`` or ``checkpoint_case``
+    argument)."""
     from weightspec.spec.traceability import mentions_in_file
 
     for item in items:
@@ -20,7 +21,7 @@ def pytest_collection_modifyitems(items):
         name = function.__qualname__.replace(".<locals>", "")
         ids = set(mentions_in_file(str(item.path)).get(name, ()))
         params = getattr(item, "callspec", None)
-        for argument in ("case", "valid_case"):
+        for argument in ("case", "valid_case", "checkpoint_case"):
             case = params.params.get(argument) if params else None
             ids.update(getattr(case, "requirements", ()))
             if getattr(case, "expected", None) is not None and case.expected.requirement:

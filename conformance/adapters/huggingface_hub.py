@@ -90,11 +90,13 @@ class HuggingfaceHubAdapter(Adapter):
         from ..torch_models import blank_model, loaded_tensors
 
         module = blank_model(model)
-        # load_torch_model documents FileNotFoundError and ValueError; it reads files with
-        # safetensors (SafetensorError for a broken file) and loads strictly as torch does
+        # load_torch_model documents FileNotFoundError and ValueError; it reads each file with
+        # load_state_dict_from_file, which documents OSError for a file it cannot read, through
+        # safetensors (SafetensorError for a broken file), and loads strictly as torch does
         # (RuntimeError for missing or unexpected keys).
         documented = {
             **self._checkpoint_errors,
+            OSError: CHECKPOINT_ERROR,
             SafetensorError: CHECKPOINT_ERROR,
             RuntimeError: CHECKPOINT_ERROR,
         }

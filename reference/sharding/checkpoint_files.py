@@ -34,7 +34,8 @@ class CheckpointFiles:
 
 
 def locate_checkpoint(path: Path, *, safe: bool, filename_pattern: str | None) -> CheckpointFiles:
-    """The checkpoint at ``path``: a weights file, or a directory holding one checkpoint.
+    """The checkpoint at ``path``: a weights file, an index file (``*.index.json``, SHARD-LOAD-010),
+    or a directory holding one checkpoint.
 
     For a sharded checkpoint the index is read and checked (section 5) and every shard's
     location too (SHARD-LOAD-001); the shards come sorted by name. Raises FileNotFoundError
@@ -44,6 +45,8 @@ def locate_checkpoint(path: Path, *, safe: bool, filename_pattern: str | None) -
     """
     if not path.exists():
         raise FileNotFoundError(f"checkpoint path {path} does not exist")
+    if path.is_file() and path.name.endswith(INDEX_SUFFIX):  # SHARD-LOAD-010
+        return _sharded_checkpoint(path)
     if path.is_file():
         return CheckpointFiles([path], None)
     patterns = _patterns_to_try(filename_pattern, safe=safe)
@@ -53,13 +56,7 @@ def locate_checkpoint(path: Path, *, safe: bool, filename_pattern: str | None) -
     )
     index_path = next((path / name for name in index_names if (path / name).is_file()), None)
     if index_path is not None:
-        extension = Path(index_path.name.removesuffix(INDEX_SUFFIX)).suffix
-        index = read_index(index_path, extension=extension)
-        for shard in index.shard_names:
-            finding = shard_location_finding(index, shard)
-            if finding is not None:
-                raise CheckpointError.from_finding(finding)
-        return CheckpointFiles([index.directory / shard for shard in index.shard_names], index)
+        return _sharded_checkpoint(index_path)
     for pattern in patterns:
         single = single_weights_file(path, pattern)
         if single is not None:
@@ -73,6 +70,18 @@ def locate_checkpoint(path: Path, *, safe: bool, filename_pattern: str | None) -
         requirement="SHARD-LOAD-009",
         path=path,
     )
+
+
+def _sharded_checkpoint(index_path: Path) -> CheckpointFiles:
+    """The shards of the index at ``index_path``, sorted by name, after the index and every
+    shard's location are checked (section 5, SHARD-LOAD-001)."""
+    extension = Path(index_path.name.removesuffix(INDEX_SUFFIX)).suffix
+    index = read_index(index_path, extension=extension)
+    for shard in index.shard_names:
+        finding = shard_location_finding(index, shard)
+        if finding is not None:
+            raise CheckpointError.from_finding(finding)
+    return CheckpointFiles([index.directory / shard for shard in index.shard_names], index)
 
 
 def _patterns_to_try(filename_pattern: str | None, *, safe: bool) -> list[str]:

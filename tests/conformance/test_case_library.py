@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import textwrap
 import zipfile
 
 import pytest
@@ -138,12 +139,25 @@ def test_load_cases_refuses_a_file_that_does_not_match_its_manifest(tmp_path):
         load_cases(tmp_path)
 
 
-def test_case_library_is_independent_of_the_reference():
-    """The suite must be able to catch a broken reference, so building cases never imports it."""
-    code = (
-        "import sys; from weightspec.conformance import all_cases; "
-        "[case.build() for case in all_cases() if case.id != 'limit-too-many-entries']; "
-        "print(sorted(name for name in sys.modules if name.startswith('weightspec.reference')))"
+def test_case_library_is_independent_of_the_reference(tmp_path):
+    """The suite must be able to catch a broken reference, so building cases (DDUF archives and
+    checkpoints, each into a folder of its own) never imports it."""
+    code = textwrap.dedent(
+        """
+        import pathlib, sys
+        from weightspec.conformance import all_cases, all_checkpoint_cases
+        for case in all_cases():
+            if case.id != "limit-too-many-entries":
+                case.build()
+        for case in all_checkpoint_cases():
+            folder = pathlib.Path(sys.argv[1]) / case.id
+            folder.mkdir()
+            case.build(folder)
+            case.tensors()
+        print(sorted(name for name in sys.modules if name.startswith("weightspec.reference")))
+        """
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

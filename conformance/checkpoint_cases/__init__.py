@@ -1,0 +1,18 @@
+"""Checkpoint conformance cases as data: sharded and single-file checkpoints, valid and broken.
+
+Each ``CheckpointCase`` (``case``) writes a checkpoint into a directory and says what a strict
+load and a validator must conclude; the cases live in one module per part of spec/sharding.md
+(``index``: section 5, ``loading``: section 6, ``pickles``: pickle files, ``valid``), built from
+the baseline checkpoint of ``baseline``. ``library`` lists them and exports them.
+"""
+
+from .case import CheckpointCase
+from .library import CHECKPOINT_MANIFEST, all_checkpoint_cases, checkpoint_case_by_id, export_checkpoint_cases
+
+__all__ = [
+    "CHECKPOINT_MANIFEST",
+    "CheckpointCase",
+    "all_checkpoint_cases",
+    "checkpoint_case_by_id",
+    "export_checkpoint_cases",
+]
