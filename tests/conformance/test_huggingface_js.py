@@ -1,0 +1,158 @@
+"""The ``huggingface.js`` adapter: the real npm package ``@huggingface/dduf`` under the real Node,
+installed by the factory with ``npm ci`` into a cache folder of this test module.
+
+It declares the installed package; it reads every valid case with the entries zipfile locates;
+its outcomes over the whole case library match the shipped expectation file exactly; it tells a
+documented refusal from a crash; without node or npm it is unavailable with the reason; and a
+second factory call reuses the install.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from weightspec.conformance import Case, case_by_id
+from weightspec.conformance.adapters.huggingface_js import INSTALLED_MARKER, huggingface_js
+from weightspec.conformance.adapters.subprocess_driver import SubprocessAdapter
+from weightspec.conformance.harness.adapter import DDUF_READ, call
+from weightspec.conformance.harness.errors import ImplementationUnavailable
+from weightspec.conformance.harness.expectations import builtin_expectations
+from weightspec.conformance.harness.judging import expect_acceptance, expect_refusal
+from weightspec.conformance.harness.outcomes import ACCEPTED, CORRUPT_ARCHIVE, CRASHED, REFUSED
+from weightspec.conformance.located_entries import entries_differ, located_entries
+
+DRIVER_FOLDER = (
+    Path(__file__).resolve().parents[2] / "conformance" / "adapters" / "drivers" / "huggingface-js"
+)
+NODE, NPM = shutil.which("node"), shutil.which("npm")
+needs_node = pytest.mark.skipif(
+    NODE is None or NPM is None, reason="node or npm is not installed: @huggingface/dduf runs under Node.js"
+)
+EXPECTATIONS = builtin_expectations("huggingface.js")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An empty cache folder, set as WEIGHTSPEC_CACHE for the module's tests."""
+    root = tmp_path_factory.mktemp("weightspec-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WEIGHTSPEC_CACHE", str(root))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def adapter(cache: Path) -> Iterator[SubprocessAdapter]:
+    adapter = huggingface_js()
+    yield adapter
+    adapter.close()
+
+
+def _installed_folder(adapter: SubprocessAdapter) -> Path:
+    return Path(adapter.command[-1]).parent
+
+
+def _known_divergence(case: Case, version: str):
+    return EXPECTATIONS.lookup(f"{DDUF_READ}/{case.id}", case.requirements, version)
+
+
+@needs_node
+def test_declares_the_locked_package_version(adapter: SubprocessAdapter) -> None:
+    lock = json.loads((DRIVER_FOLDER / "package-lock.json").read_text(encoding="utf-8"))
+    locked = lock["packages"]["node_modules/@huggingface/dduf"]["version"]
+    installed = _installed_folder(adapter) / "node_modules" / "@huggingface" / "dduf" / "package.json"
+    assert adapter.name == "huggingface.js"
+    assert adapter.capabilities == {DDUF_READ}
+    assert adapter.version == locked == json.loads(installed.read_text(encoding="utf-8"))["version"]
+
+
+@needs_node
+def test_reads_a_valid_case_with_the_entries_zipfile_locates(
+    adapter: SubprocessAdapter, valid_case: Case, write_case
+) -> None:
+    path = write_case(valid_case)
+    outcome = call(adapter, DDUF_READ, path)
+    if _known_divergence(valid_case, adapter.version):
+        assert outcome.kind == REFUSED, f"listed in huggingface.js.toml as refused, but {outcome.describe()}"
+        return
+    assert outcome.kind == ACCEPTED, outcome.describe()
+    assert outcome.value == located_entries(path.read_bytes())
+
+
+@needs_node
+def test_expectation_file_lists_exactly_the_failing_cases(
+    adapter: SubprocessAdapter, case: Case, write_case
+) -> None:
+    """The dduf-read rule of the suite, applied to one case, fails iff huggingface.js.toml lists it."""
+    path = write_case(case)
+    outcome = call(adapter, DDUF_READ, path)
+    if case.expected.scope == "reader":
+        judgement = expect_refusal(outcome, DDUF_READ, case.expected.requirement, case.description)
+    else:
+        expected = located_entries(path.read_bytes())
+        judgement = expect_acceptance(outcome, lambda entries: entries_differ(expected, entries))
+    listed = _known_divergence(case, adapter.version) is not None
+    assert listed == (not judgement.passed), (
+        f"huggingface.js.toml {'lists' if listed else 'does not list'} {case.id}, "
+        f"but the package {'passes' if judgement.passed else 'fails'}: {judgement.outcome}"
+    )
+
+
+@needs_node
+def test_a_deliberate_error_is_a_refusal(adapter: SubprocessAdapter, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.dduf"
+    junk.write_bytes(b"\0" * 64)
+    outcome = call(adapter, DDUF_READ, junk)
+    assert (outcome.kind, outcome.category, outcome.error_type) == (REFUSED, CORRUPT_ARCHIVE, "Error")
+    assert outcome.message == "DDUF footer not found in last 100kB of file"
+
+
+@needs_node
+def test_an_error_from_inside_the_library_is_a_crash(adapter: SubprocessAdapter, write_case) -> None:
+    # The end record counts 5 entries, the directory holds 4: checkDDUF reads past its DataView.
+    outcome = call(adapter, DDUF_READ, write_case(case_by_id("zip-directory-count-too-large")))
+    assert (outcome.kind, outcome.error_type) == (CRASHED, "RangeError")
+
+
+@needs_node
+def test_a_missing_file_is_a_crash(adapter: SubprocessAdapter, tmp_path: Path) -> None:
+    outcome = call(adapter, DDUF_READ, tmp_path / "missing.dduf")
+    assert outcome.kind == CRASHED
+
+
+def test_without_node_it_is_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ImplementationUnavailable, match="node was not found on PATH; install it"):
+        huggingface_js()
+
+
+@needs_node
+def test_without_npm_it_is_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "node").symlink_to(NODE)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("WEIGHTSPEC_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ImplementationUnavailable, match="npm was not found on PATH; install it"):
+        huggingface_js()
+
+
+@needs_node
+def test_a_second_call_reuses_the_install_without_npm(
+    adapter: SubprocessAdapter, cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = _installed_folder(adapter)
+    marker = folder / INSTALLED_MARKER
+    before = (folder.stat().st_ino, marker.stat().st_mtime_ns)
+    (tmp_path / "node").symlink_to(NODE)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm to run
+    second = huggingface_js()
+    try:
+        assert _installed_folder(second) == folder
+        assert (folder.stat().st_ino, marker.stat().st_mtime_ns) == before
+        assert [path.name for path in cache.iterdir() if ".partial-" in path.name] == []
+        assert second.version == adapter.version
+    finally:
+        second.close()
