@@ -39,7 +39,13 @@ import pytest
 from .adapters import ALL, BUILTIN, command_adapter, make_adapter
 from .harness.adapter import CAPABILITIES, DEFAULT_TIMEOUT, Adapter, call
 from .harness.errors import AdapterLoadError, ConformanceError, DriverError, ImplementationUnavailable
-from .harness.expectations import Expectations, builtin_expectations, read_expectations, render_expectations
+from .harness.expectations import (
+    Expectations,
+    builtin_expectations,
+    one_line,
+    read_expectations,
+    render_expectations,
+)
 from .harness.judging import Judgement, JudgementFailed
 from .harness.outcomes import Outcome
 from .harness.results import (
@@ -367,7 +373,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     divergence = expectations and expectations.lookup(identity.test, identity.requirements, adapter.version)
     status = final_status(judgement.status, divergence is not None)
     reason = judgement.reason
-    if divergence:
+    if divergence and divergence.reason != one_line(reason):  # say what the file expected where it differs
         reason = (
             f"{reason} [expected: {divergence.reason}]"
             if reason

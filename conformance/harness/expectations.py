@@ -20,7 +20,9 @@ Errors: ``ExpectationsError`` names the file and what is wrong with it.
 
 from __future__ import annotations
 
+import re
 import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -38,6 +40,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 _KEYS = {"test", "requirement", "reason", "versions"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def render_expectations(implementation: str, results: Iterable[TestResult]) -> s
             {
                 "test": result.test,
                 "requirement": result.requirements[0] if result.requirements else "UNKNOWN",
-                "reason": (result.reason.splitlines() or ["(no reason given)"])[0][:200],
+                "reason": one_line(result.reason),
             }
         )
     header = (
@@ -148,6 +151,13 @@ def render_expectations(implementation: str, results: Iterable[TestResult]) -> s
         "# Edit each reason into one line a reader can check; delete entries the implementation fixes.\n"
     )
     return header + tomli_w.dumps({"implementation": implementation, "divergence": divergences})
+
+
+def one_line(reason: str) -> str:
+    """A reason fit for a file that is kept: one line, no terminal colours, no temporary paths."""
+    line = _ANSI.sub("", (reason.splitlines() or ["(no reason given)"])[0])
+    line = re.sub(re.escape(tempfile.gettempdir()) + r"/[^\s'\"]*/", "", line)
+    return line if len(line) <= 200 else line[:199] + "…"
 
 
 def _version_in(version: str, specifier: str) -> bool:

@@ -290,3 +290,21 @@ def test_reports_are_written_in_every_format_and_the_json_one_meets_its_schema(t
 def test_an_unknown_report_suffix_is_a_usage_error(tmp_path):
     result = conformance("-k", "zip-archive-comment", "--report", str(tmp_path / "report.pdf"))
     assert result.returncode == 2 and "must be .json, .md or .html" in result.stdout + result.stderr
+
+
+def test_every_built_in_implementation_behaves_as_its_expectation_file_says(tmp_path):
+    """The gate CI relies on: reference, huggingface_hub and huggingface.js, every test, side by
+    side; any divergence that appears or disappears fails this test, naming the test and why."""
+    report = tmp_path / "report.json"
+    result = conformance("--impl", "all", "--report", str(report), "-n", "2")
+    assert result.returncode == 0, result.stdout[-4000:]
+    data = json.loads(report.read_text())
+    implementations = {impl["name"]: impl for impl in data["implementations"]}
+    assert set(implementations) == {"reference", "huggingface_hub", "huggingface.js"}
+    assert all(impl["available"] for impl in implementations.values()), implementations
+    statuses = {(r["implementation"], r["status"]) for r in data["results"]}
+    assert ("huggingface_hub", "expected-fail") in statuses and (
+        "huggingface.js",
+        "expected-fail",
+    ) in statuses
+    assert not {s for impl, s in statuses if impl == "reference"} - {"pass"}
