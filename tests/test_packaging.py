@@ -90,3 +90,18 @@ def test_installed_wheel_runs_help_and_a_validation(wheel, tmp_path):
         check=True,
     )
     assert int(count.stdout) > 50
+
+    # The main job from the wheel alone, without torch: the DDUF suite runs against the reference,
+    # with the shipped expectation files and explain's traceability table.
+    suite = subprocess.run(
+        [weightspec, "conformance", "-k", "valid-minimal-pipeline"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-3000:]
+    assert "verdict: every implementation behaves as its expectations say" in suite.stdout
+    explain = subprocess.run(
+        [weightspec, "explain", "DDUF-ZIP-007"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert explain.returncode == 0 and "checked by" in explain.stdout, explain.stderr

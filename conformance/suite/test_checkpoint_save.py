@@ -31,8 +31,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="the checkpoint tests need torch: pip install 'weightspec[torch]'"
+)
+
 import safetensors.torch
-import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 

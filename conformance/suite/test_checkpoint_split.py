@@ -16,7 +16,10 @@ The expected split is ``split_model``'s, written from spec/sharding.md sections 
 from __future__ import annotations
 
 import pytest
-import torch
+
+torch = pytest.importorskip(
+    "torch", reason="the checkpoint tests need torch: pip install 'weightspec[torch]'"
+)
 from hypothesis import example, given
 from hypothesis import strategies as st
 

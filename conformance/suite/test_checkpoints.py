@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("torch", reason="the checkpoint tests need torch: pip install 'weightspec[torch]'")
+
+
 from weightspec.conformance import CheckpointCase, all_checkpoint_cases
 from weightspec.conformance.harness.adapter import CHECKPOINT_LOAD, CHECKPOINT_VALIDATE
 from weightspec.conformance.harness.judging import expect_acceptance, expect_refusal

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# The generated entries carry real safetensors payloads, made with torch.
+pytest.importorskip("torch", reason="the writer properties need torch: pip install 'weightspec[torch]'")
+
 from hypothesis import given
 
 from weightspec.conformance.harness.adapter import DDUF_WRITE
