@@ -25,7 +25,9 @@ def unobservable() -> dict[str, str]:
 def test_the_table_is_what_the_code_generates():
     """Stale after a change to the reference, the cases or the tests: regenerate it."""
     generated = traceability.generate(traceability.checkout_root())
-    assert traceability.load() == json.loads(traceability.render(generated))["requirements"]
+    assert traceability.load() == json.loads(traceability.render(generated))["requirements"], (
+        "spec/traceability.json is stale: run python -m weightspec.spec.traceability --write"
+    )
 
 
 def test_every_requirement_has_a_row_naming_its_document_and_section(table):
