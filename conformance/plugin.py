@@ -27,8 +27,6 @@ any other test run in the same environment.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -48,6 +46,7 @@ from .harness.expectations import (
 )
 from .harness.judging import Judgement, JudgementFailed
 from .harness.outcomes import Outcome
+from .harness.report_files import REPORT_SUFFIXES, write_atomically, write_report
 from .harness.results import (
     NOT_APPLICABLE,
     PASS,
@@ -62,7 +61,6 @@ PROFILES = {  # hypothesis settings per --conformance-profile: time traded for d
     "ci": {"max_examples": 40},
     "thorough": {"max_examples": 500},
 }
-REPORT_SUFFIXES = (".json", ".md", ".html", ".htm")
 _PROPERTY = "weightspec"  # the user_properties key that carries a TestResult to the controller
 _IDENTITY = pytest.StashKey["TestIdentity"]()
 _JUDGEMENT = pytest.StashKey[Judgement]()
@@ -470,33 +468,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     report = _report(config)
     for path in config.getoption("conformance_report"):
-        _write_report(Path(path), report)
+        write_report(Path(path), report)
     target = config.getoption("write_expectations")
     if target:
         (name,) = config.stash[_RUN].adapters
-        _write_atomically(Path(target), render_expectations(name, report.results))
-
-
-def _write_report(path: Path, report: Report) -> None:
-    from weightspec.spec import requirements
-
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
-    elif suffix == ".md":
-        from .harness.render_markdown import render_markdown
-
-        text = render_markdown(report, requirements())
-    else:  # .html or .htm, checked at configure time
-        from .harness.render_html import render_html
-
-        text = render_html(report, requirements())
-    _write_atomically(path, text)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failed run never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+        write_atomically(Path(target), render_expectations(name, report.results))
