@@ -80,6 +80,18 @@ def rejected_by_loader(requirement: str) -> Verdict:
     return Verdict("rejected", requirement, "loader")
 
 
+def check_case_metadata(kind: str, case_id: str, requirements: tuple[str, ...], expected: Verdict) -> None:
+    """The rules every case of every library keeps; ``kind`` names the library in the
+    ``ValueError`` raised for a case id that is not lower-case words joined by ``-``, a case that
+    covers no requirement, or one that expects a requirement it does not list."""
+    if not _ID.match(case_id):
+        raise ValueError(f"{kind} id {case_id!r} is not lower-case words joined by '-'")
+    if not requirements:
+        raise ValueError(f"{kind} {case_id!r} covers no requirement")
+    if not expected.is_valid and expected.requirement not in requirements:
+        raise ValueError(f"{kind} {case_id!r} expects {expected.requirement}, which it does not list")
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -89,12 +101,7 @@ class Case:
     build: Callable[[], bytes]
 
     def __post_init__(self) -> None:
-        if not _ID.match(self.id):
-            raise ValueError(f"case id {self.id!r} is not lower-case words joined by '-'")
-        if not self.requirements:
-            raise ValueError(f"case {self.id!r} covers no requirement")
-        if not self.expected.is_valid and self.expected.requirement not in self.requirements:
-            raise ValueError(f"case {self.id!r} expects {self.expected.requirement}, which it does not list")
+        check_case_metadata("case", self.id, self.requirements, self.expected)
 
     def to_json(self, file: str, data: bytes) -> dict:
         return {

@@ -48,6 +48,8 @@ from .harness.judging import Judgement, JudgementFailed
 from .harness.outcomes import Outcome
 from .harness.report_files import REPORT_SUFFIXES, write_atomically, write_report
 from .harness.results import (
+    ERROR,
+    EXPECTED_FAIL,
     NOT_APPLICABLE,
     PASS,
     Implementation,
@@ -278,7 +280,7 @@ def _identity(item: pytest.Item) -> TestIdentity:
     capability = marker.args[0] if marker.args else marker.kwargs["capability"]
     if capability not in CAPABILITIES:
         raise pytest.UsageError(f"{item.nodeid}: unknown capability {capability!r}")
-    params = getattr(item, "callspec", None).params if hasattr(item, "callspec") else {}
+    params = item.callspec.params if hasattr(item, "callspec") else {}
     case = params.get("case")
     name = marker.kwargs.get("name") or getattr(case, "id", None)
     requirements = tuple(marker.kwargs.get("requirements", ())) or _case_requirements(case)
@@ -347,7 +349,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report,
             adapter,
             identity,
-            "error",
+            ERROR,
             f"the suite could not set this test up: {call.excinfo.value}",
             "",
         )
@@ -362,11 +364,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.failed and isinstance(call.excinfo.value, JudgementFailed):  # a property's shrunk example
         judgement = call.excinfo.value.judgement
     elif report.failed:  # the test itself raised: a fault of the suite or the adapter, not a verdict
-        judgement = Judgement(
-            "error", f"the suite's test raised {call.excinfo.typename}: {call.excinfo.value}"
-        )
+        judgement = Judgement(ERROR, f"the suite's test raised {call.excinfo.typename}: {call.excinfo.value}")
     elif judgement is None:
-        judgement = Judgement("error", "the test concluded nothing (a bug in the suite)")
+        judgement = Judgement(ERROR, "the test concluded nothing (a bug in the suite)")
     expectations = run.expectations.get(adapter.name)
     divergence = expectations and expectations.lookup(identity.test, identity.requirements, adapter.version)
     status = final_status(judgement.status, divergence is not None)
@@ -379,7 +379,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         )
     if status == PASS:
         report.outcome = "passed"
-    elif status == "expected-fail":
+    elif status == EXPECTED_FAIL:
         report.outcome, report.wasxfail, report.longrepr = "skipped", reason, None
     else:
         report.outcome, report.longrepr = "failed", f"{status}: {identity.test} on {adapter.name}: {reason}"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from ..cases import _ID, Verdict
+from ..cases import Verdict, check_case_metadata
 
 
 @dataclass(frozen=True)
@@ -45,18 +45,10 @@ class CheckpointCase:
     entry: str | None = None
 
     def __post_init__(self) -> None:
-        if not _ID.match(self.id):
-            raise ValueError(f"checkpoint case id {self.id!r} is not lower-case words joined by '-'")
-        if not self.requirements:
-            raise ValueError(f"checkpoint case {self.id!r} covers no requirement")
-        if not self.expected.is_valid:
-            if self.expected.scope != "loader":
-                raise ValueError(
-                    f"checkpoint case {self.id!r} is rejected with scope {self.expected.scope!r}, not 'loader'"
-                )
-            if self.expected.requirement not in self.requirements:
-                raise ValueError(
-                    f"checkpoint case {self.id!r} expects {self.expected.requirement}, which it does not list"
-                )
+        check_case_metadata("checkpoint case", self.id, self.requirements, self.expected)
+        if not self.expected.is_valid and self.expected.scope != "loader":
+            raise ValueError(
+                f"checkpoint case {self.id!r} is rejected with scope {self.expected.scope!r}, not 'loader'"
+            )
         if self.expected.is_valid and (self.file or self.entry):
             raise ValueError(f"checkpoint case {self.id!r} is valid, so no refusal names a file or entry")

@@ -20,10 +20,7 @@ from typing import Any
 
 from .adapter import REFUSAL_CATEGORIES
 from .outcomes import ACCEPTED, CRASHED, REFUSED, Outcome
-
-PASS = "pass"
-FAIL = "fail"
-ERROR = "error"
+from .results import ERROR, FAIL, PASS
 
 
 @dataclass(frozen=True)
