@@ -1,6 +1,6 @@
 """``weightspec pack``: turn a pipeline folder into a DDUF archive.
 
-Files are gathered with ``weightspec.reference.dduf_writer.collect_folder_entries`` (which says
+Files are gathered with ``weightspec.reference.collect_folder_entries`` (which says
 what it leaves out and why) and written with ``export_entries_as_dduf``, which checks every
 name and the pipeline structure first (DDUF-WRITE-001) and publishes atomically
 (DDUF-WRITE-005): a refused export leaves nothing behind.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from weightspec.reference.dduf_writer import collect_folder_entries, export_entries_as_dduf
+from weightspec.reference import collect_folder_entries, export_entries_as_dduf
 
 from .output import EXIT_OK, EXPECTED_ERRORS, CommandError, report_error
 

@@ -1,6 +1,6 @@
 """The ZIP records conformance cases are made of: constants, fixed-size record layouts, extra fields.
 
-Declared here with ``struct``, independently of ``weightspec.reference.zip_layout``, on purpose:
+Declared here with ``struct``, independently of ``weightspec.reference.dduf.zip.layout``, on purpose:
 the suite must be able to catch a broken reference, so it shares no code with it
 (APPNOTE 6.3.10, section 4.3). Every record is a ``RecordFormat``: a signature and named fields,
 so that a case can pack one by keyword and patch one field by name.

@@ -20,15 +20,15 @@ _EXPORTS = {
     "CheckpointError": "errors",
     "Finding": "errors",
     # DDUF
-    "DDUFEntry": "dduf_entry",
-    "read_dduf_file": "dduf_reader",
-    "validate_dduf": "dduf_reader",
-    "export_entries_as_dduf": "dduf_writer",
-    "export_folder_as_dduf": "dduf_writer",
-    "collect_folder_entries": "dduf_folder",
-    "load_safetensors_entry": "zero_copy",
+    "DDUFEntry": "dduf.entry",
+    "read_dduf_file": "dduf.reader",
+    "validate_dduf": "dduf.reader",
+    "export_entries_as_dduf": "dduf.writer",
+    "export_folder_as_dduf": "dduf.writer",
+    "collect_folder_entries": "dduf.folder",
+    "load_safetensors_entry": "dduf.zero_copy",
     # safetensors
-    "read_safetensors_header": "safetensors_header",
+    "read_safetensors_header": "safetensors.header",
     # sharded checkpoints
     "StateDictSplit": "sharding.split",
     "split_state_dict_into_shards_factory": "sharding.split",

@@ -2,7 +2,7 @@
 
 ``traceability.json`` (beside ``requirements.json``) gives, for every requirement ID:
 
-- ``checks``: the reference functions that name it (``reference/dduf_rules.py:name_findings``):
+- ``checks``: the reference functions that name it (``reference/dduf/names.py:name_findings``):
   every check of the reference creates its finding or error with the ID as a string literal;
 - ``cases``: the ids of the case-library cases that list it;
 - ``tests``: the tests that carry it: the project's tests (``tests/...::test_name``) and the

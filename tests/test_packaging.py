@@ -48,7 +48,9 @@ def test_wheel_holds_the_spec_and_every_part(wheel):
         "weightspec/spec/dduf.md",
         "weightspec/spec/requirements.json",
         "weightspec/spec/schemas/model_index.schema.json",
-        "weightspec/reference/dduf_rules.py",
+        "weightspec/reference/dduf/names.py",
+        "weightspec/reference/dduf/zip/entries.py",
+        "weightspec/reference/safetensors/header.py",
         "weightspec/cli/main.py",
     ):
         assert expected in names

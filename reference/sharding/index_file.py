@@ -27,7 +27,7 @@ import jsonschema
 
 from weightspec import spec
 
-from .. import strict_json
+from .. import _strict_json
 from ..errors import CheckpointError, Finding
 
 MAX_INDEX_FILE_SIZE = 10 * 1024 * 1024  # SHARD-INDEX-004; huggingface_hub's limit
@@ -156,8 +156,8 @@ def _schema_finding(path: Path, error: jsonschema.ValidationError) -> Finding:
 def _parse(path: Path, findings: list[Finding]) -> dict | None:
     """The JSON document at ``path`` (SHARD-INDEX-001), noting duplicate keys (SHARD-INDEX-006)."""
     try:
-        parsed = strict_json.parse(path.read_bytes())
-    except strict_json.StrictJSONError as error:
+        parsed = _strict_json.parse(path.read_bytes())
+    except _strict_json.StrictJSONError as error:
         findings.append(Finding("SHARD-INDEX-001", str(path), error.message, offset=error.offset))
         return None
     for key in dict.fromkeys(parsed.duplicate_keys):

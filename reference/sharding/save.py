@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 import safetensors.torch
 import torch
 
+from .._atomic_files import StagedFiles
 from ..errors import CheckpointError
-from .atomic_files import StagedFiles
 from .checkpoint_names import PICKLE_PATTERN, SAFETENSORS_PATTERN, index_name, pattern_files, unsuffixed_name
 from .shared_tensors import covers_storage, dropped_shared_names
 from .sizes import MAX_SHARD_SIZE

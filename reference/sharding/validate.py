@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 
 from ..errors import Finding, SafetensorsError
-from ..safetensors_header import SafetensorsHeader, read_safetensors_header, safetensors_findings
+from ..safetensors.header import SafetensorsHeader, read_safetensors_header, safetensors_findings
 from .checkpoint_files import single_weights_file
 from .checkpoint_names import INDEX_SUFFIX, SAFETENSORS_EXTENSION, SAFETENSORS_PATTERN
 from .index_file import index_findings, shard_name_problem

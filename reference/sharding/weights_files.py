@@ -23,8 +23,8 @@ import safetensors.torch
 import torch
 
 from ..errors import CheckpointError, SafetensorsError
-from ..safetensors_header import read_safetensors_header
-from ..torch_dtypes import torch_dtypes_and_shapes
+from ..safetensors.header import read_safetensors_header
+from ..safetensors.torch_dtypes import torch_dtypes_and_shapes
 from .checkpoint_names import is_safetensors_name
 from .shard_checks import ShardListing, format_finding
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from weightspec.cli.main import main
-from weightspec.reference.dduf_writer import collect_folder_entries, export_entries_as_dduf
+from weightspec.reference import collect_folder_entries, export_entries_as_dduf
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tiny-pipeline"
 

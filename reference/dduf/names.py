@@ -1,0 +1,124 @@
+"""The DDUF entry-name rules, DDUF-NAME-001..010 and DDUF-LIMIT-001: pure functions, no I/O.
+
+Shared by the reader (which checks archives) and the writer (which refuses to produce bad ones).
+Each function returns ``Finding``s with ``entry`` set and ``offset`` left to the caller, who knows
+where the name lies in the file.
+
+- ``name_findings``: DDUF-NAME-002..009 and DDUF-LIMIT-001 for one name;
+- ``stored_name_findings``: the same for a name as a ZIP header stores it, its bytes and flag
+  bit 11, with DDUF-NAME-001 (UTF-8, and the flag set when the name is not ASCII) first;
+- ``duplicate_findings``: DDUF-NAME-010 over all names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from ..errors import Finding
+
+ALLOWED_EXTENSIONS = (".json", ".safetensors", ".model", ".txt")
+MAX_NAME_BYTES = 512  # DDUF-LIMIT-001
+
+_CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
+
+# The common case, in one regex match: at most MAX_NAME_BYTES // 4 characters (4: the most bytes
+# a character takes in UTF-8), an optional folder that is not "." or "..", then a file name with
+# an allowed extension, no separator, colon, backslash or control character anywhere. A name it
+# matches breaks no rule (``name_findings`` returns []); every other name goes through the
+# rule-by-rule checks. The reader calls it inline, once per entry: a Python call per name cost a
+# sixth of read_dduf_file's time on 20,000 entries.
+_SEGMENT_CHARACTER = r"[^\x00-\x1f\x7f-\x9f\\:/]"
+is_good_name = re.compile(
+    rf"(?=.{{1,{MAX_NAME_BYTES // 4}}}\Z)"
+    rf"(?:(?!\.\.?/){_SEGMENT_CHARACTER}+/)?{_SEGMENT_CHARACTER}*\.(?:json|safetensors|model|txt)"
+).fullmatch
+
+
+def name_findings(name: str, *, path: str) -> list[Finding]:
+    """Every name rule ``name`` breaks, most specific first; [] for a good name."""
+    if is_good_name(name):
+        return []
+
+    def finding(requirement: str, message: str) -> Finding:
+        return Finding(requirement=requirement, path=path, entry=name, message=message)
+
+    found = []
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        found.append(finding("DDUF-LIMIT-001", f"entry name is longer than {MAX_NAME_BYTES} bytes"))
+    if any(c in _CONTROL_CHARACTERS for c in name):
+        found.append(finding("DDUF-NAME-005", "entry name contains NUL or a control character"))
+    if "\\" in name:
+        found.append(finding("DDUF-NAME-004", "entry name contains a backslash; use '/' as separator"))
+    if ":" in name:
+        found.append(
+            finding("DDUF-NAME-006", "entry name contains ':' (drive letter or alternate data stream)")
+        )
+    if name.endswith("/"):
+        found.append(
+            finding("DDUF-NAME-008", "directory entries are not allowed; folders are implied by names")
+        )
+        return found
+    segments = name.split("/")
+    if name == "" or name.startswith("/") or "" in segments:
+        found.append(finding("DDUF-NAME-002", "entry name is empty, absolute or has an empty segment"))
+    if any(segment in (".", "..") for segment in segments):
+        found.append(finding("DDUF-NAME-003", "entry name has a '.' or '..' segment (path traversal)"))
+    if len(segments) > 2:
+        found.append(finding("DDUF-NAME-009", "entry lies more than one folder deep"))
+    if not segments[-1].endswith(ALLOWED_EXTENSIONS):
+        allowed = ", ".join(ALLOWED_EXTENSIONS)
+        found.append(finding("DDUF-NAME-007", f"file type not allowed (allowed: {allowed})"))
+    return found
+
+
+def stored_name_findings(raw: bytes, *, utf8_flag: bool, path: str) -> list[Finding]:
+    """Every name rule broken by the name whose bytes are ``raw``, in a header whose flag bit 11
+    (UTF-8) is ``utf8_flag``; [] for a good name.
+
+    A name that is not UTF-8 gets DDUF-NAME-001 alone, its ``entry`` showing the bad bytes as
+    ``\\xNN``: the other rules would judge those stand-ins rather than the name.
+    """
+    if raw.isascii():
+        return name_findings(raw.decode("ascii"), path=path)
+    try:
+        name = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        entry = raw.decode("utf-8", "backslashreplace")
+        return [Finding("DDUF-NAME-001", path, "the name is not valid UTF-8", entry=entry)]
+    found = []
+    if not utf8_flag:
+        message = "the name is not ASCII but flag bit 11 (UTF-8) is clear"
+        found.append(Finding("DDUF-NAME-001", path, message, entry=name))
+    return found + name_findings(name, path=path)
+
+
+def collision_key(name: str) -> str:
+    """Two names collide (DDUF-NAME-010) when their keys are equal: NFC normalisation, then case folding."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def duplicate_findings(names: Iterable[str], *, path: str) -> list[Finding]:
+    """DDUF-NAME-010: one finding for each name equal to an earlier one, exactly or after NFC + casefold."""
+    names = list(names)
+    # The common case in one pass: no two keys equal (casefold is lower for ASCII, NFC a no-op).
+    keys = [name.lower() if name.isascii() else collision_key(name) for name in names]
+    if len(set(keys)) == len(keys):
+        return []
+    seen: dict[str, str] = {}
+    found = []
+    for name, key in zip(names, keys, strict=True):
+        if key in seen:
+            earlier = seen[key]
+            how = (
+                "is a duplicate"
+                if earlier == name
+                else f"collides with {earlier!r} (case or Unicode normalisation)"
+            )
+            found.append(
+                Finding(requirement="DDUF-NAME-010", path=path, entry=name, message=f"entry name {how}")
+            )
+        else:
+            seen[key] = name
+    return found

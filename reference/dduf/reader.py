@@ -1,0 +1,138 @@
+"""Reading and validating DDUF archives: ``read_dduf_file`` and ``validate_dduf``.
+
+Both run one generator of findings over a read-only memory map of the archive.
+``read_dduf_file`` raises the first finding as ``DDUFCorruptedFileError``; ``validate_dduf``
+collects them all. The checks, in the order they run (so the first finding of a broken archive
+names the rule it breaks, e.g. a compressed entry reports DDUF-ENTRY-001, not DDUF-ENTRY-002):
+
+1. the end records (DDUF-ZIP-001..004), see ``zip.directory``, and the entry count they give
+   (DDUF-LIMIT-002); a failure here stops the check;
+2. per entry, in directory order (see ``zip.entries``): its name (DDUF-NAME-001..009,
+   DDUF-LIMIT-001), its directory header (DDUF-ENTRY-001..004, -007, DDUF-ZIP-003/009), its
+   local header and data span (DDUF-ENTRY-005/006, DDUF-ZIP-005/009); a directory header
+   without its signature or running past the directory (DDUF-ZIP-004) stops the check;
+3. the layout: entries tile the file from byte 0 to the directory (DDUF-ZIP-006..008), only
+   when every entry's span is known;
+4. duplicate names (DDUF-NAME-010);
+5. the pipeline structure from ``model_index.json`` (DDUF-INDEX-001..004, DDUF-LIMIT-003);
+6. with ``deep=True``, every entry's bytes (DDUF-DEEP-001..003, see ``deep``).
+
+No entry's data is read except ``model_index.json`` (and, when deep, every entry). Time and
+memory grow with the central directory, never with the entries' data. Errors of the operating
+system that say nothing about the file's content (``PermissionError``, ``EIO``) propagate as
+``OSError``.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import DDUFCorruptedFileError, Finding
+from .entry import DDUFEntry
+from .names import duplicate_findings
+from .structure import MAX_ENTRIES, MAX_MODEL_INDEX_BYTES, MODEL_INDEX, structure_findings
+from .zip.directory import locate_central_directory
+from .zip.entries import ScannedEntry, layout_findings, scan_entries
+
+
+def read_dduf_file(dduf_path: str | os.PathLike) -> dict[str, DDUFEntry]:
+    """Read a DDUF archive's entries: ``{name: DDUFEntry}`` in central directory order.
+
+    Drop-in for ``huggingface_hub.read_dduf_file``; checks every reader requirement of
+    ``spec/dduf.md`` and reads no entry data except ``model_index.json``.
+
+    Raises:
+        FileNotFoundError: ``dduf_path`` does not exist.
+        DDUFCorruptedFileError: the first broken requirement (``requirement``, ``path``,
+            ``entry`` and ``offset`` say which and where), including a path that is a
+            directory, an empty file or not a ZIP archive.
+    """
+    dduf_path = Path(dduf_path)
+    entries: dict[str, DDUFEntry] = {}
+    with closing(_archive_findings(dduf_path, entries, deep=False)) as findings:
+        for finding in findings:
+            raise DDUFCorruptedFileError.from_finding(finding)
+    return entries
+
+
+def validate_dduf(dduf_path: str | os.PathLike, *, deep: bool = False) -> list[Finding]:
+    """Every finding for a DDUF archive; [] when it meets every reader requirement.
+
+    Runs the checks of ``read_dduf_file`` but goes on after a finding, stopping only where
+    parsing cannot go on (no end record, no central directory). With ``deep=True`` it also
+    reads every entry: CRC-32 (DDUF-DEEP-001), JSON (DDUF-DEEP-002) and safetensors
+    (DDUF-DEEP-003). Raises FileNotFoundError when ``dduf_path`` does not exist.
+    """
+    with closing(_archive_findings(Path(dduf_path), {}, deep=deep)) as findings:
+        return list(findings)
+
+
+def _archive_findings(dduf_path: Path, entries: dict[str, DDUFEntry], *, deep: bool) -> Iterator[Finding]:
+    """Yield the archive's findings in check order; then fill ``entries`` (if the checks got that far)."""
+    path = os.fspath(dduf_path)
+    status = os.stat(dduf_path)  # FileNotFoundError propagates
+    if not stat.S_ISREG(status.st_mode):
+        yield Finding("DDUF-ZIP-001", path, "not a regular file (a directory or a device)")
+        return
+    if status.st_size == 0:
+        yield Finding("DDUF-ZIP-001", path, "the file is empty")
+        return
+    with open(dduf_path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        yield from _mapped_findings(data, dduf_path, entries, deep=deep)
+
+
+def _mapped_findings(
+    data: mmap.mmap, dduf_path: Path, entries: dict[str, DDUFEntry], *, deep: bool
+) -> Iterator[Finding]:
+    """The checks 1 to 6 on the mapped archive ``data``; ``entries`` gets every entry whose data lies in it."""
+    path = os.fspath(dduf_path)
+    location = yield from locate_central_directory(data, path)
+    if location is None:
+        return
+    if location.count > MAX_ENTRIES:
+        yield Finding("DDUF-LIMIT-002", path, f"{location.count} entries; at most {MAX_ENTRIES} are allowed")
+        return
+    scan = yield from scan_entries(data, location, path)
+    if scan is None:
+        return
+    scanned = scan.entries
+    # The entries whose data lies in the file, those with a data offset (all of them when they tile it).
+    readable = scanned if scan.tiled else [entry for entry in scanned if entry.data_offset is not None]
+    if not scan.tiled and len(readable) == len(scanned):  # tiling can be judged only with every span
+        spans = [(entry.header_offset, entry.data_offset + entry.size, entry.name) for entry in readable]
+        yield from layout_findings(data, spans, location.offset, path)
+    names = [entry.name for entry in scanned]
+    duplicates = duplicate_findings(names, path=path)
+    if duplicates:
+        positions = {entry.name: entry.directory_position for entry in scanned}  # a duplicate's: the last one
+        yield from (replace(finding, offset=positions[finding.entry]) for finding in duplicates)
+    yield from _structure_findings(data, scanned, names, path)
+    if deep:
+        from .deep import deep_findings  # imported only when asked: it reads every byte
+
+        yield from deep_findings(path, readable)
+    for entry in readable:  # with duplicates (NAME-010) the last wins
+        entries[entry.name] = DDUFEntry(entry.name, entry.size, entry.data_offset, dduf_path)
+
+
+def _structure_findings(
+    data: mmap.mmap, scanned: list[ScannedEntry], names: list[str], path: str
+) -> Iterator[Finding]:
+    """DDUF-INDEX-001..004 and DDUF-LIMIT-003, unless model_index.json's bytes cannot be read."""
+    if MODEL_INDEX not in names:
+        yield from structure_findings(None, names, path=path)
+        return
+    index = scanned[names.index(MODEL_INDEX)]
+    offset = index.data_offset
+    if offset is None:
+        return  # its header or span is broken, and was reported
+    # One byte past the limit is enough for structure_findings to see DDUF-LIMIT-003.
+    index_bytes = data[offset : offset + min(index.size, MAX_MODEL_INDEX_BYTES + 1)]
+    for finding in structure_findings(index_bytes, names, path=path):
+        yield replace(finding, offset=offset) if finding.entry == MODEL_INDEX else finding

@@ -1,0 +1,1 @@
+"""Tests of weightspec.reference, laid out as its packages are."""

@@ -1,0 +1,1 @@
+"""Tests of weightspec.reference.dduf: reading, validating, writing and loading DDUF archives."""

@@ -1,0 +1,1 @@
+"""Tests of weightspec.reference.safetensors: the header rules."""

@@ -1,0 +1,1 @@
+"""Tests of weightspec.reference.sharding: split, save, load and validate checkpoints."""
