@@ -6,9 +6,10 @@ covers and the verdict it must get (``cases``). ``export_cases(directory)`` writ
 ``<id>.dduf`` with a ``manifest.json`` so that implementations in other languages can run them.
 
 Checkpoint cases (``checkpoint_cases``) are checkpoints written into a directory, with the model
-they are loaded into and the verdicts of a load and a validator;
-``export_checkpoint_cases(directory)`` writes them with a ``checkpoint-manifest.json``. They need
-torch (an optional dependency), so their names are imported on first use.
+they are loaded into and the verdicts of a load and a validator, built for each model family
+(``checkpoint_cases_for(family)``); ``export_checkpoint_cases(directory)`` writes them with a
+``checkpoint-manifest.json``. They need torch (an optional dependency), so their names are
+imported on first use.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _CHECKPOINT_NAMES = (
     "CheckpointCase",
     "all_checkpoint_cases",
     "checkpoint_case_by_id",
+    "checkpoint_cases_for",
     "export_checkpoint_cases",
 )
 

@@ -16,7 +16,12 @@ A ``CheckpointCase`` has:
   tensor left at a blank model's zeros is caught;
 - ``safe``, ``weights_only``: the load options;
 - ``file``, ``entry``: what a strict implementation's refusal names: the name of the file (or
-  directory) at fault and the tensor concerned, None where it names none.
+  directory) at fault and the tensor concerned, None where it names none;
+- ``family``: the model family it is built for (one of ``harness.adapter.FAMILIES``); the
+  folder holding the path ``build`` returns has that family's ``config.json``;
+- ``into_model``: whether loading that folder into the family's model (capability
+  ``checkpoint-load-into-model``) tests what the case means; False for cases about the path a
+  loader is given (an index file's or a weights file's), which that folder does not show.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 import torch
 
 from ..cases import Verdict, check_case_metadata
+from ..harness.adapter import FAMILIES, PLAIN_FAMILY
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,13 @@ class CheckpointCase:
     validated: bool = True
     file: str | None = None
     entry: str | None = None
+    family: str = PLAIN_FAMILY
+    into_model: bool = True
 
     def __post_init__(self) -> None:
         check_case_metadata("checkpoint case", self.id, self.requirements, self.expected)
+        if self.family not in FAMILIES:
+            raise ValueError(f"checkpoint case {self.id!r}: unknown model family {self.family!r}")
         if not self.expected.is_valid and self.expected.scope != "loader":
             raise ValueError(
                 f"checkpoint case {self.id!r} is rejected with scope {self.expected.scope!r}, not 'loader'"

@@ -21,9 +21,23 @@ capability              method and what it returns                              
                         a checkpoint directory, loaded into a model of ``model``
                         (a ``ModelSpec``); ``safe=False`` allows pickles,
                         ``weights_only=False`` unrestricted unpickling
+``checkpoint-load-``    ``checkpoint_load_into_model(directory, *, family, safe,       checkpoint-error,
+``into-model``          weights_only) -> dict[str, torch.Tensor]``: the checkpoint    file-not-found
+                        ``directory`` holds the ``config.json`` of a model of the
+                        adapter's ``model_family``; the adapter builds that model the
+                        project's way and loads it; returns the model's state dict
+                        (a tensor may be left on ``meta``: the suite judges that)
+``checkpoint-inspect``  ``checkpoint_inspect(path) -> dict[str, TensorSpec]``: the    checkpoint-error,
+                        stored tensors' names, dtypes and shapes, read from the       file-not-found
+                        headers alone (no tensor data), for a path as checkpoint-load
+                        takes it
 ``checkpoint-validate`` ``checkpoint_validate(path) -> list[Finding]``; ``[]`` when   checkpoint-error,
                         valid                                                         file-not-found
 ======================  ===========================================================  ==================
+
+``model_family`` names the kind of model a ``checkpoint-load-into-model`` adapter builds from a
+checkpoint's ``config.json``: ``FAMILIES`` lists them (``checkpoint_cases.families`` builds every
+case for each). ``checkpoint-load`` always loads into a blank ``nn.Module`` of the case's tensors.
 
 A method signals a documented refusal by raising ``Refused``: in-process adapters wrap each call
 of the implementation in ``refusing({ErrorType: category, ...})``, which turns exactly the errors
@@ -59,6 +73,8 @@ CHECKPOINT_SPLIT = "checkpoint-split"
 CHECKPOINT_SAVE = "checkpoint-save"
 CHECKPOINT_LOAD = "checkpoint-load"
 CHECKPOINT_VALIDATE = "checkpoint-validate"
+CHECKPOINT_LOAD_INTO_MODEL = "checkpoint-load-into-model"
+CHECKPOINT_INSPECT = "checkpoint-inspect"
 CAPABILITIES = (
     DDUF_READ,
     DDUF_WRITE,
@@ -66,8 +82,17 @@ CAPABILITIES = (
     CHECKPOINT_SPLIT,
     CHECKPOINT_SAVE,
     CHECKPOINT_LOAD,
+    CHECKPOINT_LOAD_INTO_MODEL,
+    CHECKPOINT_INSPECT,
     CHECKPOINT_VALIDATE,
 )
+
+# The model families of checkpoint-load-into-model: a blank nn.Module of the case's tensors, a
+# small transformers BertModel, a small diffusers UNet2DModel.
+PLAIN_FAMILY = "plain"
+BERT_FAMILY = "transformers-bert"
+UNET_FAMILY = "diffusers-unet"
+FAMILIES = (PLAIN_FAMILY, BERT_FAMILY, UNET_FAMILY)
 
 # The categories a refusal of each capability may have; any other is a refusal for the wrong reason.
 REFUSAL_CATEGORIES = {
@@ -77,6 +102,8 @@ REFUSAL_CATEGORIES = {
     CHECKPOINT_SPLIT: (CHECKPOINT_ERROR,),
     CHECKPOINT_SAVE: (CHECKPOINT_ERROR,),
     CHECKPOINT_LOAD: (CHECKPOINT_ERROR, FILE_NOT_FOUND),
+    CHECKPOINT_LOAD_INTO_MODEL: (CHECKPOINT_ERROR, FILE_NOT_FOUND),
+    CHECKPOINT_INSPECT: (CHECKPOINT_ERROR, FILE_NOT_FOUND),
     CHECKPOINT_VALIDATE: (CHECKPOINT_ERROR, FILE_NOT_FOUND),
 }
 # A validator's findings, when there are some, become a refusal of this category.
@@ -126,12 +153,14 @@ class Adapter:
 
     ``name``: how the implementation is called in reports and expectation files;
     ``version``: its version (a package version, a git describe, ...);
-    ``capabilities``: the subset of ``CAPABILITIES`` it implements.
+    ``capabilities``: the subset of ``CAPABILITIES`` it implements;
+    ``model_family``: for ``checkpoint-load-into-model``, the one of ``FAMILIES`` it builds.
     """
 
     name: str = "unnamed"
     version: str = "unknown"
     capabilities: frozenset[str] = frozenset()
+    model_family: str = PLAIN_FAMILY
     # False for adapters that bound each call themselves (a subprocess driver is killed at its
     # timeout); call() then sets no alarm, so that the adapter's own, more telling error wins.
     in_process: bool = True
@@ -163,6 +192,14 @@ class Adapter:
     def checkpoint_load(
         self, path: Path, *, model: ModelSpec, safe: bool = True, weights_only: bool = True
     ) -> dict:
+        raise NotImplementedError
+
+    def checkpoint_load_into_model(
+        self, directory: Path, *, family: str, safe: bool = True, weights_only: bool = True
+    ) -> dict:
+        raise NotImplementedError
+
+    def checkpoint_inspect(self, path: Path) -> dict[str, TensorSpec]:
         raise NotImplementedError
 
     def checkpoint_validate(self, path: Path) -> list[Finding]:
