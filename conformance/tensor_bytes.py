@@ -30,8 +30,9 @@ def tensor_sha256(tensor: torch.Tensor) -> str:
 def tensors_differ(expected: Mapping[str, torch.Tensor], loaded: object) -> str | None:
     """What is wrong with ``loaded`` (a load's result) against ``expected``, or None.
 
-    A tensor whose bytes are all zero where the expected ones are not kept the model's initial
-    values: the load reported success without loading it, a *silent wrong load*.
+    A tensor left on the ``meta`` device was never loaded, and one whose bytes are all zero where
+    the expected ones are not kept the model's initial values: either way the load reported
+    success without loading it, a *silent wrong load*.
     """
     if not isinstance(loaded, Mapping):
         return f"the load returned a {type(loaded).__name__}, not a mapping from names to tensors"
@@ -39,6 +40,8 @@ def tensors_differ(expected: Mapping[str, torch.Tensor], loaded: object) -> str 
         got = loaded.get(name)
         if not isinstance(got, torch.Tensor):
             return f"the loaded model has no tensor {name!r}"
+        if got.is_meta:
+            return f"silent wrong load: {name} was left on the meta device (never loaded)"
         if got.dtype != tensor.dtype or tuple(got.shape) != tuple(tensor.shape):
             return f"{name} came back as {got.dtype} {list(got.shape)}, expected {tensor.dtype} {list(tensor.shape)}"
         got_bytes, expected_bytes = raw_bytes(got), raw_bytes(tensor)

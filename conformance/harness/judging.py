@@ -45,16 +45,28 @@ def _not_answered(outcome: Outcome) -> Judgement | None:
 
 
 def expect_refusal(
-    outcome: Outcome, capability: str, requirement: str, why: str, *, also: tuple[str, ...] = ()
+    outcome: Outcome,
+    capability: str,
+    requirement: str,
+    why: str,
+    *,
+    also: tuple[str, ...] = (),
+    check_accepted: Callable[[Any], str | None] | None = None,
 ) -> Judgement:
     """Judge a call that must be refused for breaking ``requirement``; ``why`` says what the input
-    breaks; naming one of ``also`` (a more general requirement that the input breaks too) is right too."""
+    breaks; naming one of ``also`` (a more general requirement that the input breaks too) is right too.
+
+    When the call was accepted anyway, ``check_accepted(value)`` may say what else is wrong with
+    what it returned (a load that left a weight at its initial values); the failure's reason
+    then says that too."""
     unanswered = _not_answered(outcome)
     if unanswered is not None:
         return unanswered
     described = outcome.describe()
     if outcome.kind == ACCEPTED:
-        return Judgement(FAIL, f"accepts an input that breaks {requirement}: {why}", described)
+        problem = check_accepted(outcome.value) if check_accepted is not None else None
+        also_wrong = f", with a {problem}" if problem else ""  # first: reports cut long reasons short
+        return Judgement(FAIL, f"accepts an input that breaks {requirement}{also_wrong}: {why}", described)
     allowed = REFUSAL_CATEGORIES[capability]
     if outcome.category not in allowed:
         return Judgement(

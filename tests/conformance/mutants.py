@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from weightspec.conformance.adapters.reference import ReferenceAdapter
-from weightspec.conformance.harness.adapter import DDUF_READ, EntryInfo
+from weightspec.conformance.harness.adapter import DDUF_READ, EntryInfo, ModelSpec
+from weightspec.conformance.harness.outcomes import Refused
 
 
 class OffByOneOffsets(ReferenceAdapter):
@@ -55,10 +56,39 @@ class CrashesOnEmptyEntries(ReferenceAdapter):
         return entries
 
 
+class KeepsInitialValues(ReferenceAdapter):
+    """A careless loader: where the reference refuses a checkpoint, returns the blank model it was
+    to load into, as a non-strict loader that skips what it cannot find does."""
+
+    name = "keeps-initial-values"
+
+    def checkpoint_load(self, path: Path, *, model: ModelSpec, safe: bool = True, weights_only: bool = True):
+        from weightspec.conformance.torch_models import blank_model, loaded_tensors
+
+        try:
+            return super().checkpoint_load(path, model=model, safe=safe, weights_only=weights_only)
+        except Refused:
+            return loaded_tensors(blank_model(model))
+
+
+class LeavesAWeightOnMeta(ReferenceAdapter):
+    """Loads into a model as the reference does, then hands back its last tensor on ``meta``, as a
+    loader that creates the model on ``meta`` and forgets to fill one weight."""
+
+    name = "leaves-a-weight-on-meta"
+
+    def checkpoint_load_into_model(self, directory: Path, **options) -> dict:
+        loaded = super().checkpoint_load_into_model(directory, **options)
+        name = list(loaded)[-1]
+        return {**loaded, name: loaded[name].to("meta")}
+
+
 off_by_one_offsets = OffByOneOffsets
 accepts_trailing_bytes = AcceptsTrailingBytes
 reader_only = ReaderOnly
 crashes_on_empty_entries = CrashesOnEmptyEntries
+keeps_initial_values = KeepsInitialValues
+leaves_a_weight_on_meta = LeavesAWeightOnMeta
 
 
 def not_an_adapter() -> object:
