@@ -3,18 +3,26 @@
 The reference keeps huggingface_hub's names (``read_dduf_file``, ``export_entries_as_dduf``,
 ``split_torch_state_dict_into_shards``, ``save_torch_state_dict``, ``load_torch_model``), so one
 adapter drives both, given the module that holds those functions and, per call, the errors
-that the function documents (``Errors``). Loading builds a blank model of the case's tensors
-(``torch_models.blank_model``) and loads strictly into it, as a careful caller would.
+that the function documents (``Errors``). Loading builds a blank model and loads strictly into
+it with ``load_torch_model``, as a careful caller would: ``checkpoint-load`` a model of the
+case's tensors (``torch_models.blank_model``), ``checkpoint-load-into-model`` (family ``plain``
+only) the model that the checkpoint folder's ``config.json`` describes
+(``torch_models.blank_model_from_config``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from ..harness.adapter import Adapter, EntryInfo, ModelSpec, SplitResult, refusing
+from ..harness.adapter import PLAIN_FAMILY, Adapter, EntryInfo, ModelSpec, SplitResult, refusing
+
+if TYPE_CHECKING:
+    import torch
 
 ErrorMap = Mapping[type[BaseException], str]
 
@@ -61,9 +69,29 @@ class DropInAdapter(Adapter):
     def checkpoint_load(
         self, path: Path, *, model: ModelSpec, safe: bool = True, weights_only: bool = True
     ) -> dict:
-        from ..torch_models import blank_model, loaded_tensors
+        from ..torch_models import blank_model
 
-        module = blank_model(model)
+        return self._load_strictly(blank_model(model), path, safe=safe, weights_only=weights_only)
+
+    def checkpoint_load_into_model(
+        self, directory: Path, *, family: str, safe: bool = True, weights_only: bool = True
+    ) -> dict:
+        """Only the ``plain`` family (the model family of every drop-in adapter); the suite's
+        ``config.json`` is read outside the refusal mapping, so a broken one is never a refusal."""
+        from ..torch_models import blank_model_from_config
+
+        if family != PLAIN_FAMILY:
+            raise ValueError(f"{self.name} builds {PLAIN_FAMILY!r} models only, not {family!r}")
+        document = json.loads((Path(directory) / "config.json").read_text(encoding="utf-8"))
+        return self._load_strictly(
+            blank_model_from_config(document), directory, safe=safe, weights_only=weights_only
+        )
+
+    def _load_strictly(self, module: torch.nn.Module, path: Path, *, safe: bool, weights_only: bool) -> dict:
+        """``load_torch_model(module, path, strict=True)`` under the documented load errors; what
+        ``module`` holds afterwards."""
+        from ..torch_models import loaded_tensors
+
         with refusing(self._errors.checkpoint_load):
             self._api.load_torch_model(module, path, strict=True, safe=safe, weights_only=weights_only)
         return loaded_tensors(module)

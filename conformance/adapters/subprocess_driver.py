@@ -9,9 +9,9 @@ the JSON-lines protocol of ``spec/protocol.md`` on its standard input and output
 The constructor starts the driver and exchanges ``start``/``started``, which gives the adapter
 its ``name``, ``version`` and ``capabilities``. Each capability method sends one ``run`` and
 turns the answer into the adapter contract of ``harness.adapter``: ``accepted`` returns the
-value as ``EntryInfo``, ``Finding``, ``SplitResult`` or tensors; ``refused`` raises ``Refused``;
-``crashed`` raises ``DriverCrash``. Binary data passes as files in the adapter's ``scratch``
-folder, which it creates and, on ``close()``, deletes.
+value as ``EntryInfo``, ``Finding``, ``SplitResult``, ``TensorSpec`` or tensors; ``refused``
+raises ``Refused``; ``crashed`` raises ``DriverCrash``. Binary data passes as files in the
+adapter's ``scratch`` folder, which it creates and, on ``close()``, deletes.
 
 A driver that misbehaves never takes the run down. When it does not answer within ``timeout``
 seconds, exits, or writes a line that is not a valid answer (not JSON, against the schema,
@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from weightspec.conformance.harness.adapter import (
+    CHECKPOINT_INSPECT,
     CHECKPOINT_LOAD,
+    CHECKPOINT_LOAD_INTO_MODEL,
     CHECKPOINT_SAVE,
     CHECKPOINT_SPLIT,
     CHECKPOINT_VALIDATE,
@@ -45,6 +47,7 @@ from weightspec.conformance.harness.adapter import (
     Finding,
     ModelSpec,
     SplitResult,
+    TensorSpec,
 )
 from weightspec.conformance.harness.errors import DriverError, ImplementationUnavailable
 from weightspec.conformance.harness.outcomes import Refused
@@ -185,28 +188,29 @@ class SubprocessAdapter(Adapter):
     def checkpoint_load(
         self, path: Path, *, model: ModelSpec, safe: bool = True, weights_only: bool = True
     ) -> dict:
-        with self._call_folder() as folder:
-            output = folder / "loaded.safetensors"
-            self._run(
-                CHECKPOINT_LOAD,
-                {
-                    "path": _absolute(path),
-                    "model": {
-                        name: {"dtype": spec.dtype, "shape": list(spec.shape)} for name, spec in model.items()
-                    },
-                    "safe": safe,
-                    "weights_only": weights_only,
-                    "output": _absolute(output),
-                },
-            )
-            try:
-                return read_tensors(output)
-            except (OSError, ValueError) as error:
-                raise DriverError(
-                    f"the driver `{self._described}` accepted checkpoint-load of {path} but did not write "
-                    f"the loaded tensors to {output} as a safetensors file: {error}",
-                    stderr_tail=self._driver.stderr_tail() if self._driver else "",
-                ) from None
+        model_description = {
+            name: {"dtype": spec.dtype, "shape": list(spec.shape)} for name, spec in model.items()
+        }
+        return self._run_writing_tensors(
+            CHECKPOINT_LOAD,
+            {"path": _absolute(path), "model": model_description, "safe": safe, "weights_only": weights_only},
+            of=path,
+        )
+
+    def checkpoint_load_into_model(
+        self, directory: Path, *, family: str, safe: bool = True, weights_only: bool = True
+    ) -> dict:
+        return self._run_writing_tensors(
+            CHECKPOINT_LOAD_INTO_MODEL,
+            {"directory": _absolute(directory), "family": family, "safe": safe, "weights_only": weights_only},
+            of=directory,
+        )
+
+    def checkpoint_inspect(self, path: Path) -> dict[str, TensorSpec]:
+        value = self._run(CHECKPOINT_INSPECT, {"path": _absolute(path)})
+        return {
+            name: TensorSpec(spec["dtype"], tuple(spec["shape"])) for name, spec in value["tensors"].items()
+        }
 
     def checkpoint_validate(self, path: Path) -> list[Finding]:
         return _findings(self._run(CHECKPOINT_VALIDATE, {"path": _absolute(path)}))
@@ -283,6 +287,22 @@ class SubprocessAdapter(Adapter):
         if response["outcome"] == "crashed":
             raise DriverCrash(response["error_type"], response["message"])
         return response["value"]
+
+    def _run_writing_tensors(self, capability: str, args: dict[str, Any], *, of: Path) -> dict:
+        """Run ``capability`` with ``args`` and an ``output`` path, and return the tensors the driver
+        wrote there; a driver that accepts without writing them is a ``DriverError`` (``of`` names
+        the checkpoint in it)."""
+        with self._call_folder() as folder:
+            output = folder / "loaded.safetensors"
+            self._run(capability, {**args, "output": _absolute(output)})
+            try:
+                return read_tensors(output)
+            except (OSError, ValueError) as error:
+                raise DriverError(
+                    f"the driver `{self._described}` accepted {capability} of {of} but did not write "
+                    f"the loaded tensors to {output} as a safetensors file: {error}",
+                    stderr_tail=self._driver.stderr_tail() if self._driver else "",
+                ) from None
 
     @contextlib.contextmanager
     def _call_folder(self) -> Iterator[Path]:

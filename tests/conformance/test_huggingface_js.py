@@ -1,10 +1,16 @@
-"""The ``huggingface.js`` adapter: the real npm package ``@huggingface/dduf`` under the real Node,
-installed by the factory with ``npm ci`` into a cache folder of this test module.
+"""The npm implementations: the real packages under the real Node, installed by their factories
+with ``npm ci`` into a cache folder of this test module.
 
-It declares the installed package; it reads every valid case with the entries zipfile locates;
-its outcomes over the whole case library match the shipped expectation file exactly; it tells a
-documented refusal from a crash; without node or npm it is unavailable with the reason; and a
-second factory call reuses the install.
+``huggingface.js`` (``@huggingface/dduf``): it declares the installed package; it reads every
+valid case with the entries zipfile locates; its outcomes over the whole case library match the
+shipped expectation file exactly; it tells a documented refusal from a crash; without node or
+npm it is unavailable with the reason; and a second factory call reuses the install.
+
+``huggingface.js-hub`` (``@huggingface/hub``'s ``parseSafetensorsMetadata`` over the driver's
+local Hub): it declares the installed package; it inspects a single file, a directory, a sharded
+directory and an index file to exactly the stored names, dtypes and shapes; it refuses a
+truncated header and a missing checkpoint folder, and crashes on a file too short for the
+header length; without node it is unavailable naming its package; it installs beside the other.
 """
 
 from __future__ import annotations
@@ -18,17 +24,25 @@ import pytest
 
 from weightspec.conformance import Case, case_by_id
 from weightspec.conformance.adapters.huggingface_js import INSTALLED_MARKER, huggingface_js
+from weightspec.conformance.adapters.huggingface_js_hub import huggingface_js_hub
 from weightspec.conformance.adapters.subprocess_driver import SubprocessAdapter
-from weightspec.conformance.harness.adapter import DDUF_READ, call
+from weightspec.conformance.harness.adapter import CHECKPOINT_INSPECT, DDUF_READ, TensorSpec, call
 from weightspec.conformance.harness.errors import ImplementationUnavailable
 from weightspec.conformance.harness.expectations import builtin_expectations
 from weightspec.conformance.harness.judging import expect_acceptance, expect_refusal
-from weightspec.conformance.harness.outcomes import ACCEPTED, CORRUPT_ARCHIVE, CRASHED, REFUSED
+from weightspec.conformance.harness.outcomes import (
+    ACCEPTED,
+    CHECKPOINT_ERROR,
+    CORRUPT_ARCHIVE,
+    CRASHED,
+    FILE_NOT_FOUND,
+    REFUSED,
+)
 from weightspec.conformance.located_entries import entries_differ, located_entries
 
-DRIVER_FOLDER = (
-    Path(__file__).resolve().parents[2] / "conformance" / "adapters" / "drivers" / "huggingface-js"
-)
+DRIVERS = Path(__file__).resolve().parents[2] / "conformance" / "adapters" / "drivers"
+DRIVER_FOLDER = DRIVERS / "huggingface-js"
+HUB_DRIVER_FOLDER = DRIVERS / "huggingface-hub"
 NODE, NPM = shutil.which("node"), shutil.which("npm")
 needs_node = pytest.mark.skipif(
     NODE is None or NPM is None, reason="node or npm is not installed: @huggingface/dduf runs under Node.js"
@@ -48,6 +62,13 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def adapter(cache: Path) -> Iterator[SubprocessAdapter]:
     adapter = huggingface_js()
+    yield adapter
+    adapter.close()
+
+
+@pytest.fixture(scope="module")
+def hub_adapter(cache: Path) -> Iterator[SubprocessAdapter]:
+    adapter = huggingface_js_hub()
     yield adapter
     adapter.close()
 
@@ -156,3 +177,119 @@ def test_a_second_call_reuses_the_install_without_npm(
         assert second.version == adapter.version
     finally:
         second.close()
+
+
+# --- huggingface.js-hub -------------------------------------------------------------------------
+
+HUB_TENSORS = {
+    "embed.weight": TensorSpec("F32", (4, 3)),
+    "layer.0.bias": TensorSpec("BF16", (5,)),
+    "layer.0.step": TensorSpec("I64", ()),
+    "head.mask": TensorSpec("BOOL", (2, 0, 3)),
+}
+SHARDS = {"model-00001-of-00002.safetensors": 2, "model-00002-of-00002.safetensors": 2}  # file: tensors
+
+
+def _write_checkpoint(directory: Path, *, sharded: bool) -> None:
+    """``HUB_TENSORS`` as ``model.safetensors``, or in the two shards of ``SHARDS`` with their index."""
+    import safetensors.torch
+    import torch
+
+    from weightspec.conformance.torch_models import TORCH_DTYPES
+
+    tensors = {
+        name: torch.zeros(spec.shape, dtype=TORCH_DTYPES[spec.dtype]) for name, spec in HUB_TENSORS.items()
+    }
+    if not sharded:
+        safetensors.torch.save_file(tensors, directory / "model.safetensors")
+        return
+    names, weight_map = iter(tensors), {}
+    for file, count in SHARDS.items():
+        shard = {name: tensors[name] for name in [next(names) for _ in range(count)]}
+        safetensors.torch.save_file(shard, directory / file)
+        weight_map.update(dict.fromkeys(shard, file))
+    index = {"metadata": {"total_size": sum(t.nbytes for t in tensors.values())}, "weight_map": weight_map}
+    (directory / "model.safetensors.index.json").write_text(json.dumps(index), encoding="utf-8")
+
+
+@needs_node
+def test_hub_declares_the_locked_package_version(hub_adapter: SubprocessAdapter) -> None:
+    lock = json.loads((HUB_DRIVER_FOLDER / "package-lock.json").read_text(encoding="utf-8"))
+    locked = lock["packages"]["node_modules/@huggingface/hub"]["version"]
+    installed = _installed_folder(hub_adapter) / "node_modules" / "@huggingface" / "hub" / "package.json"
+    assert hub_adapter.name == "huggingface.js-hub"
+    assert hub_adapter.capabilities == {CHECKPOINT_INSPECT}
+    assert hub_adapter.version == locked == json.loads(installed.read_text(encoding="utf-8"))["version"]
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("sharded", "given"),
+    [
+        (False, "model.safetensors"),
+        (False, "."),
+        (True, "."),
+        (True, "model.safetensors.index.json"),
+    ],
+    ids=["single-file", "directory", "sharded-directory", "index-file"],
+)
+def test_hub_inspects_exactly_the_stored_tensors(
+    hub_adapter: SubprocessAdapter, tmp_path: Path, sharded: bool, given: str
+) -> None:
+    _write_checkpoint(tmp_path, sharded=sharded)
+    outcome = call(hub_adapter, CHECKPOINT_INSPECT, tmp_path / given)
+    assert outcome.kind == ACCEPTED, outcome.describe()
+    assert outcome.value == HUB_TENSORS
+
+
+@needs_node
+def test_hub_refuses_a_truncated_header(hub_adapter: SubprocessAdapter, tmp_path: Path) -> None:
+    _write_checkpoint(tmp_path, sharded=False)
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(path.read_bytes()[:20])  # the length prefix and 12 bytes of a longer header
+    outcome = call(hub_adapter, CHECKPOINT_INSPECT, path)
+    assert (outcome.kind, outcome.category, outcome.error_type) == (
+        REFUSED,
+        CHECKPOINT_ERROR,
+        "SafetensorParseError",
+    ), outcome.describe()
+
+
+@needs_node
+def test_hub_refuses_a_checkpoint_in_a_missing_folder_as_not_found(
+    hub_adapter: SubprocessAdapter, tmp_path: Path
+) -> None:
+    outcome = call(hub_adapter, CHECKPOINT_INSPECT, tmp_path / "missing" / "model.safetensors")
+    assert (outcome.kind, outcome.category, outcome.error_type) == (REFUSED, FILE_NOT_FOUND, "HubApiError")
+
+
+@needs_node
+def test_hub_crashes_on_a_file_too_short_for_the_header_length(
+    hub_adapter: SubprocessAdapter, tmp_path: Path
+) -> None:
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(b"\x08\0\0")  # the package reads a u64 from the 3 bytes it got
+    outcome = call(hub_adapter, CHECKPOINT_INSPECT, path)
+    assert (outcome.kind, outcome.error_type) == (CRASHED, "RangeError"), outcome.describe()
+
+
+def test_hub_without_node_is_unavailable_naming_its_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ImplementationUnavailable, match="run @huggingface/hub: node was not found") as raised:
+        huggingface_js_hub()
+    assert "or drop --impl huggingface.js-hub" in str(raised.value)
+
+
+@needs_node
+def test_hub_installs_beside_the_dduf_driver(
+    adapter: SubprocessAdapter, hub_adapter: SubprocessAdapter, cache: Path
+) -> None:
+    folders = {_installed_folder(adapter), _installed_folder(hub_adapter)}
+    assert {folder.parent for folder in folders} == {cache}
+    assert sorted(folder.name.rsplit("-", 1)[0] for folder in folders) == [
+        "huggingface-hub",
+        "huggingface-js",
+    ]
+    assert all((folder / INSTALLED_MARKER).is_file() for folder in folders)

@@ -16,8 +16,11 @@ import torch
 
 from weightspec import reference
 from weightspec.conformance import all_cases, case_by_id
+from weightspec.conformance.adapters.reference import ReferenceAdapter
 from weightspec.conformance.adapters.subprocess_driver import SubprocessAdapter
 from weightspec.conformance.harness.adapter import (
+    CHECKPOINT_INSPECT,
+    CHECKPOINT_LOAD_INTO_MODEL,
     CHECKPOINT_SPLIT,
     CHECKPOINT_VALIDATE,
     DDUF_VALIDATE_DEEP,
@@ -29,6 +32,7 @@ from weightspec.conformance.harness.adapter import (
     call,
 )
 from weightspec.conformance.harness.outcomes import ACCEPTED, REFUSED
+from weightspec.conformance.torch_models import model_config, spec_of
 from weightspec.spec import schema
 
 PYTHON_DRIVER = Path(__file__).resolve().parent / "drivers" / "python_driver.py"
@@ -177,6 +181,55 @@ def test_checkpoint_load_gives_back_the_loaded_tensors(adapter, tmp_path):
 def test_checkpoint_load_of_a_missing_file_is_refused_as_file_not_found(adapter, tmp_path):
     outcome = call(adapter, "checkpoint-load", tmp_path / "missing.safetensors", model={})
     assert (outcome.kind, outcome.category) == (REFUSED, "file-not-found")
+
+
+def test_checkpoint_load_into_model_gives_back_the_model_the_config_describes(adapter, tmp_path):
+    tensors = {
+        "layer.weight": torch.arange(6, dtype=torch.int32).reshape(2, 3),
+        "bias": torch.ones(2, dtype=torch.bfloat16),
+    }
+    safetensors.torch.save_file(tensors, tmp_path / "model.safetensors")
+    (tmp_path / "config.json").write_text(json.dumps(model_config(spec_of(tensors))), encoding="utf-8")
+    loaded = adapter.checkpoint_load_into_model(tmp_path, family="plain")
+    assert loaded.keys() == tensors.keys()
+    assert all(torch.equal(loaded[name], tensors[name]) for name in tensors)
+
+
+def test_checkpoint_load_into_model_refusal_is_the_one_in_process(adapter, tmp_path):
+    safetensors.torch.save_file({"a": torch.zeros(2)}, tmp_path / "model.safetensors")
+    model = {"a": TensorSpec("F32", (2,)), "missing": TensorSpec("F32", (1,))}
+    (tmp_path / "config.json").write_text(json.dumps(model_config(model)), encoding="utf-8")
+    outcome = call(adapter, CHECKPOINT_LOAD_INTO_MODEL, tmp_path, family="plain")
+    direct = call(ReferenceAdapter(), CHECKPOINT_LOAD_INTO_MODEL, tmp_path, family="plain")
+    assert (outcome.kind, outcome.category) == (REFUSED, "checkpoint-error")
+    assert (outcome.requirements, outcome.message) == (direct.requirements, direct.message)
+    assert "SHARD-LOAD-006" in outcome.message
+
+
+def test_checkpoint_inspect_gives_what_the_reference_gives_in_process(adapter, tmp_path):
+    state_dict = {"z": torch.zeros(4), "b": torch.arange(4.0), "i": torch.ones(2, 2, dtype=torch.int64)}
+    reference.save_torch_state_dict(state_dict, tmp_path, max_shard_size=20)
+    inspected = adapter.checkpoint_inspect(tmp_path)
+    assert inspected == ReferenceAdapter().checkpoint_inspect(tmp_path)
+    assert inspected == {
+        "z": TensorSpec("F32", (4,)),
+        "b": TensorSpec("F32", (4,)),
+        "i": TensorSpec("I64", (2, 2)),
+    }
+
+
+def test_checkpoint_inspect_refusal_names_the_requirement(adapter, tmp_path):
+    path = tmp_path / "model.safetensors"
+    safetensors.torch.save_file({"a": torch.zeros(4)}, path)
+    path.write_bytes(path.read_bytes()[:-3])
+    outcome = call(adapter, CHECKPOINT_INSPECT, path)
+    assert (outcome.kind, outcome.category, outcome.requirements) == (
+        REFUSED,
+        "checkpoint-error",
+        ("ST-TENSOR-005",),
+    )
+    missing = call(adapter, CHECKPOINT_INSPECT, tmp_path / "missing.safetensors")
+    assert (missing.kind, missing.category) == (REFUSED, "file-not-found")
 
 
 def test_checkpoint_validate_gives_the_findings(adapter, tmp_path):

@@ -13,7 +13,7 @@ from weightspec.conformance.adapters.protocol_messages import (
     run_response,
     started_implementation,
 )
-from weightspec.conformance.harness.adapter import CAPABILITIES
+from weightspec.conformance.harness.adapter import CAPABILITIES, CHECKPOINT_INSPECT, FAMILIES
 from weightspec.conformance.harness.outcomes import CATEGORIES
 from weightspec.spec import catalog, document, schema
 
@@ -45,6 +45,23 @@ def test_schemas_know_exactly_the_harness_capabilities_and_categories():
     ] == list(CAPABILITIES)
     assert set(response["values"]) == set(CAPABILITIES)
     assert response["refused"]["properties"]["category"]["enum"] == list(CATEGORIES)
+
+
+def test_the_load_into_model_request_names_exactly_the_harness_families():
+    family = schema(REQUEST)["$defs"]["args"]["checkpoint-load-into-model"]["properties"]["family"]
+    assert family["enum"] == list(FAMILIES)
+
+
+def test_an_inspection_reports_dtypes_as_read_and_shapes_as_sizes():
+    def answer(tensors: dict) -> bytes:
+        return json.dumps({"seq": 1, "outcome": "accepted", "value": {"tensors": tensors}}).encode()
+
+    accepted = {"a": {"dtype": "F32", "shape": [2, 3]}, "odd": {"dtype": "float32", "shape": []}}
+    assert run_response(answer(accepted), CHECKPOINT_INSPECT)["value"]["tensors"] == accepted
+    with pytest.raises(ProtocolViolation, match="minimum"):
+        run_response(answer({"a": {"dtype": "F32", "shape": [-1]}}), CHECKPOINT_INSPECT)
+    with pytest.raises(ProtocolViolation, match="required"):
+        run_response(answer({"a": {"shape": [1]}}), CHECKPOINT_INSPECT)
 
 
 def test_the_worked_example_is_a_whole_session_valid_against_both_schemas():

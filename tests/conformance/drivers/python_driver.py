@@ -3,7 +3,9 @@
     python python_driver.py [--fault FAULT] [--start-fault FAULT [--on-start N]]
 
 Well behaved, it answers every capability with the reference implementation (a loader of single
-weights files only), and appends every request line it receives to ``<scratch>/requests.jsonl``.
+weights files only; ``checkpoint-load-into-model`` and ``checkpoint-inspect`` through the
+in-process ``reference`` adapter, whose refusals it passes on), and appends every request line
+it receives to ``<scratch>/requests.jsonl``.
 
 ``--fault`` makes it misbehave on the first run of its first life (a marker file in the scratch
 folder remembers it did; the restarted driver behaves): ``hang``, ``exit`` (status 3 before
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 from weightspec import reference
+from weightspec.conformance.harness.outcomes import Refused
 from weightspec.reference import errors
 
 MISBEHAVING = "python_driver: misbehaving on purpose:"
@@ -39,6 +42,8 @@ STARTED = {
             "checkpoint-split",
             "checkpoint-save",
             "checkpoint-load",
+            "checkpoint-load-into-model",
+            "checkpoint-inspect",
             "checkpoint-validate",
         ],
     },
@@ -124,6 +129,31 @@ def checkpoint_load(args: dict) -> dict:
     return {}
 
 
+def reference_adapter():
+    from weightspec.conformance.adapters.reference import ReferenceAdapter
+
+    return ReferenceAdapter()
+
+
+def checkpoint_load_into_model(args: dict) -> dict:
+    import safetensors.torch
+
+    loaded = reference_adapter().checkpoint_load_into_model(
+        Path(args["directory"]), family=args["family"], safe=args["safe"], weights_only=args["weights_only"]
+    )
+    safetensors.torch.save_file(
+        {name: tensor.contiguous() for name, tensor in loaded.items()}, args["output"]
+    )
+    return {}
+
+
+def checkpoint_inspect(args: dict) -> dict:
+    tensors = reference_adapter().checkpoint_inspect(Path(args["path"]))
+    return {
+        "tensors": {name: {"dtype": dtype, "shape": list(shape)} for name, (dtype, shape) in tensors.items()}
+    }
+
+
 CAPABILITIES = {
     "dduf-read": dduf_read,
     "dduf-write": dduf_write,
@@ -131,6 +161,8 @@ CAPABILITIES = {
     "checkpoint-split": checkpoint_split,
     "checkpoint-save": checkpoint_save,
     "checkpoint-load": checkpoint_load,
+    "checkpoint-load-into-model": checkpoint_load_into_model,
+    "checkpoint-inspect": checkpoint_inspect,
     "checkpoint-validate": lambda args: findings(reference.validate_checkpoint(args["path"])),
 }
 
@@ -142,6 +174,15 @@ def answer(request: dict) -> dict:
             "seq": seq,
             "outcome": "accepted",
             "value": CAPABILITIES[request["capability"]](request["args"]),
+        }
+    except Refused as refusal:
+        return {
+            "seq": seq,
+            "outcome": "refused",
+            "category": refusal.category,
+            "requirements": list(refusal.requirements),
+            "error_type": refusal.error_type,
+            "message": refusal.message,
         }
     except Exception as error:
         category = next((category for kind, category in CATEGORIES if isinstance(error, kind)), None)
