@@ -30,6 +30,11 @@ implementations (--impl, repeatable; default: reference):
   reference          this project's reference implementation
   huggingface_hub    the installed huggingface_hub
   huggingface.js     @huggingface/dduf under Node (installed with npm on first use)
+  huggingface.js-hub @huggingface/hub under Node (installed with npm on first use)
+  accelerate         accelerate's load_checkpoint_in_model (its default strict=False)
+  accelerate.strict  the same with strict=True
+  transformers       transformers' AutoModel.from_pretrained of a small BertModel
+  diffusers          diffusers' UNet2DModel.from_pretrained of a small UNet
   all                every built-in implementation available here, side by side
   module:factory     your own Python adapter: module.factory() returns an Adapter
 --impl-cmd "CMD ARGS" runs any driver that speaks the subprocess protocol (spec/protocol.md).

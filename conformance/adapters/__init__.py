@@ -5,7 +5,14 @@ Built in, by name (``--impl NAME``; ``--impl all`` runs every one that is availa
 - ``reference``: this project's reference (``weightspec.reference``), in process;
 - ``huggingface_hub``: the installed huggingface_hub, in process;
 - ``huggingface.js``: the npm package ``@huggingface/dduf`` under Node, through the subprocess
-  protocol (``spec/protocol.md``).
+  protocol (``spec/protocol.md``);
+- ``huggingface.js-hub``: the npm package ``@huggingface/hub`` under Node (its header-only
+  ``parseSafetensorsMetadata``, served the local checkpoint as a Hub repo), the same way; both
+  npm drivers are installed with ``npm ci`` on first use (``npm_driver``);
+- ``accelerate``, ``accelerate.strict``: accelerate's ``load_checkpoint_in_model``, lenient (its
+  default) and with ``strict=True``, in process;
+- ``transformers``, ``diffusers``: ``from_pretrained`` of a small BertModel and UNet2DModel, in
+  process (``checkpoint-load-into-model``).
 
 Third-party implementations: ``--impl module:factory`` imports ``module`` and calls ``factory()``,
 which returns an ``Adapter``; ``--impl-cmd "CMD ARGS"`` starts a driver speaking the subprocess
@@ -30,6 +37,11 @@ BUILTIN = {
     "reference": "reference:ReferenceAdapter",
     "huggingface_hub": "huggingface_hub:HuggingfaceHubAdapter",
     "huggingface.js": "huggingface_js:huggingface_js",
+    "huggingface.js-hub": "huggingface_js_hub:huggingface_js_hub",
+    "accelerate": "accelerate:AccelerateAdapter",
+    "accelerate.strict": "accelerate:accelerate_strict",
+    "transformers": "transformers:TransformersAdapter",
+    "diffusers": "diffusers:DiffusersAdapter",
 }
 ALL = "all"
 
