@@ -19,7 +19,8 @@ and turns each test's judgement into the run's results:
   pytest's outcome agree: an expected failure is an xfail, a fail, error or unexpected pass a
   failure whose text is the reason;
 - at the end of the session (on the xdist controller) it prints the requirement x implementation
-  matrix and writes the reports and the expectation file asked for.
+  matrix and writes the reports and the expectation file asked for (over an existing file of the
+  same implementation, keeping its hand-written parts: ``harness.expectations``).
 
 The plugin does nothing in a session that collects no suite test, so it stays out of the way of
 any other test run in the same environment.
@@ -201,14 +202,10 @@ def _open_implementations(config: pytest.Config, run: Run) -> None:
                 )
             run.adapters[adapter.name] = adapter
         run.expectations = _expectations(config, run)
+        _check_expectations_target(config, run)
     except ConformanceError as error:
         _close(run)
         raise pytest.UsageError(str(error)) from None
-    if config.getoption("write_expectations") and len(run.adapters) != 1:
-        _close(run)
-        raise pytest.UsageError(
-            "--write-expectations writes one implementation's file: run it with one --impl"
-        )
 
 
 def _expectations(config: pytest.Config, run: Run) -> dict[str, Expectations]:
@@ -226,6 +223,24 @@ def _expectations(config: pytest.Config, run: Run) -> dict[str, Expectations]:
             )
         chosen[expectations.implementation] = expectations  # a given file replaces the built-in one
     return chosen
+
+
+def _check_expectations_target(config: pytest.Config, run: Run) -> None:
+    """``--write-expectations FILE`` writes one implementation's file; an existing FILE must be a
+    valid expectation file of that implementation, since the rerun keeps what it can of it."""
+    target = config.getoption("write_expectations")
+    if not target:
+        return
+    if len(run.adapters) != 1:
+        raise ConformanceError(
+            "--write-expectations writes one implementation's file: run it with one --impl"
+        )
+    (name,) = run.adapters
+    if Path(target).is_file() and (existing := read_expectations(target)).implementation != name:
+        raise ConformanceError(
+            f"{target}: is for implementation {existing.implementation!r}; --write-expectations would "
+            f"replace it with {name!r}'s: choose another file"
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -423,7 +438,11 @@ def _report(config: pytest.Config) -> Report:
         implementations.setdefault(
             implementation.name,
             Implementation(
-                **{**implementation.__dict__, "expectations": expectations.source if expectations else None}
+                **{
+                    **implementation.__dict__,
+                    "expectations": expectations.source if expectations else None,
+                    "expectations_checked_with": expectations.checked_with if expectations else None,
+                }
             ),
         )
         results.append(TestResult.from_json(item["result"]))
@@ -471,5 +490,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         write_report(Path(path), report)
     target = config.getoption("write_expectations")
     if target:
-        (name,) = config.stash[_RUN].adapters
-        write_atomically(Path(target), render_expectations(name, report.results))
+        ((name, adapter),) = config.stash[_RUN].adapters.items()
+        path = Path(target)
+        previous = path.read_text(encoding="utf-8") if path.is_file() else None
+        write_atomically(path, render_expectations(name, adapter.version, report.results, previous=previous))

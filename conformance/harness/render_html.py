@@ -2,10 +2,11 @@
 
 ``render_html(report, requirements)`` returns the page. It has no external resource (no URL, no
 ``src``; every ``href`` is an in-page ``#anchor``), so it opens from ``file://`` without a server.
-It shows the run's metadata, each implementation's counts per status, the requirement x
-implementation matrix (a colour, a symbol and a word per cell), every result that is neither a
-pass nor not applicable with its reason, and the full text of each requirement of the matrix
-(``#req-<ID>``; ``requirements`` is ``weightspec.spec.requirements()``).
+It shows the run's metadata, each implementation's version, expectation file (with the version
+it was checked with, and a note when that is not the running one) and counts per status, the
+requirement x implementation matrix (a colour, a symbol and a word per cell), every result that
+is neither a pass nor not applicable with its reason, and the full text of each requirement of
+the matrix (``#req-<ID>``; ``requirements`` is ``weightspec.spec.requirements()``).
 
 Filters: a checkbox per implementation hides its column and its results; a checkbox per status
 hides its results and every matrix row whose visible cells all have hidden statuses. The query
@@ -82,6 +83,7 @@ table { border-collapse: collapse; margin: 0.5rem 0; }
 th, td { border: 1px solid var(--border); padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 thead th { background: #f6f8fa; }
 .version, .unavailable { color: var(--muted); }
+.version-note { color: #9a6700; }
 .badge { display: inline-block; border-radius: 1rem; padding: 0 0.5rem; margin: 0.1rem 0; white-space: nowrap; }
 td.status, th.status { white-space: nowrap; }
 #filters { display: flex; flex-wrap: wrap; gap: 1rem; }
@@ -213,6 +215,10 @@ def _implementation_row(report: Report, impl: Implementation) -> str:
         results = f'<span class="unavailable">unavailable: {_e(impl.reason)}</span>'
     capabilities = ", ".join(f"<code>{_e(capability)}</code>" for capability in impl.capabilities)
     expectations = f"<code>{_e(impl.expectations)}</code>" if impl.expectations else "none"
+    if impl.expectations_checked_with:
+        expectations += f' <span class="version">checked with {_e(impl.expectations_checked_with)}</span>'
+    if impl.version_note:
+        expectations += f'<br><span class="version-note">{_e(impl.version_note)}</span>'
     return (
         f'<tr data-impl="{_e(impl.name)}"><th scope="row">{_e(impl.name)}</th><td>{_e(impl.version)}</td>'
         f"<td>{capabilities}</td><td>{expectations}</td><td>{results}</td></tr>"

@@ -3,7 +3,8 @@
 ``render_markdown(report, requirements)`` gives, in order:
 
 1. a heading with the verdict, a line with the suite version, profile and seed, and one line per
-   implementation (its version and how many tests ended in each status, or why it is unavailable);
+   implementation (its version, how many tests ended in each status and its expectation file with
+   the version that file was checked with, or why it is unavailable);
 2. the matrix: one row per requirement (its ID linked to its text in the spec, and its level), one
    column per available implementation, each cell a symbol and a word (``✅ pass``);
 3. "Not passing": every result that is neither a pass nor not applicable, with its reason.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .results import Report, TestResult
+from .results import Implementation, Report, TestResult
 from .statuses import label
 
 # Characters that CommonMark or GitHub's tables would read as syntax inside a line of text.
@@ -66,8 +67,19 @@ def _summary(report: Report) -> str:
             continue
         counts = report.counts(implementation.name)
         tally = " · ".join(f"{label(status)} {count}" for status, count in counts.items() if count)
-        lines.append(f"- {name} {escape(implementation.version)}: {tally or 'no test ran'}")
+        lines.append(
+            f"- {name} {escape(implementation.version)}: {tally or 'no test ran'}{_expectations(implementation)}"
+        )
     return "\n".join(lines)
+
+
+def _expectations(implementation: Implementation) -> str:
+    if not implementation.expectations:
+        return ""
+    checked = implementation.expectations_checked_with
+    text = f" · expectations {escape(implementation.expectations)}"
+    text += f" (checked with {escape(checked)})" if checked else ""
+    return text + (f". ⚠️ {escape(implementation.version_note)}" if implementation.version_note else "")
 
 
 def _matrix(report: Report, requirements: Mapping, spec_base: str) -> str:

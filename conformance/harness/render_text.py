@@ -1,6 +1,10 @@
 """The terminal form of a report: implementations, the requirement x implementation matrix, and
 one line per test that did not pass, with its reason.
 
+Each implementation's line gives its version, its counts and its expectation file with the
+version that file was checked with; when that is not the running version, the next line says so.
+The matrix has one column per available implementation, headed by its name and version.
+
 ``render_text(report, requirements, color=False) -> str``; ``requirements`` is
 ``weightspec.spec.requirements()`` (used for each row's level). With ``color`` the cells are
 coloured with ANSI escapes.
@@ -8,7 +12,7 @@ coloured with ANSI escapes.
 
 from __future__ import annotations
 
-from .results import ERROR, FAIL, NOT_APPLICABLE, UNEXPECTED_PASS, Report
+from .results import ERROR, FAIL, NOT_APPLICABLE, UNEXPECTED_PASS, Implementation, Report
 from .statuses import style
 
 
@@ -25,16 +29,18 @@ def render_text(report: Report, requirements: dict, *, color: bool = False) -> s
             continue
         counts = report.counts(impl.name)
         summary = ", ".join(f"{count} {style(status).short}" for status, count in counts.items() if count)
-        source = f" (expectations: {impl.expectations})" if impl.expectations else ""
-        lines.append(f"  {impl.name} {impl.version}: {summary or 'no tests'}{source}")
+        lines.append(f"  {impl.name} {impl.version}: {summary or 'no tests'}{_expectations(impl)}")
+        if impl.version_note:
+            lines.append(f"    {impl.version_note}")
     matrix = report.matrix()
     if matrix and names:
         first = max(len(requirement) for requirement in matrix) + 12
-        widths = [max(len(name), 5) + 2 for name in names]
-        lines += [
-            "",
-            "requirement".ljust(first) + "".join(n.ljust(w) for n, w in zip(names, widths, strict=True)),
-        ]
+        headers = [f"{impl.name} {impl.version}" for impl in report.implementations if impl.available]
+        widths = [max(len(header), 5) + 2 for header in headers]
+        header = "requirement".ljust(first) + "".join(
+            h.ljust(w) for h, w in zip(headers, widths, strict=True)
+        )
+        lines += ["", header.rstrip()]
         for requirement, cells in matrix.items():
             level = getattr(requirements.get(requirement), "level", "?")
             row = f"{requirement} ({level})".ljust(first)
@@ -59,3 +65,10 @@ def render_text(report: Report, requirements: dict, *, color: bool = False) -> s
     )
     lines += ["", f"verdict: {verdict}", ""]
     return "\n".join(lines)
+
+
+def _expectations(impl: Implementation) -> str:
+    if not impl.expectations:
+        return ""
+    checked = f", checked with {impl.expectations_checked_with}" if impl.expectations_checked_with else ""
+    return f" (expectations: {impl.expectations}{checked})"

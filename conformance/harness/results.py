@@ -10,6 +10,8 @@ final status is one of ``STATUSES``:
 - ``not-applicable``: the implementation does not declare the capability the test needs.
 
 A run *conforms to its expectations* when no test is ``fail``, ``error`` or ``unexpected-pass``.
+Each ``Implementation`` names the expectation file used and the version that file was checked
+with; ``version_note`` is the sentence reports print when the running version is another.
 ``Report.to_json()`` is valid against ``spec/schemas/conformance-report.schema.json``.
 """
 
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+
+from packaging.version import InvalidVersion, Version
 
 PASS = "pass"
 FAIL = "fail"
@@ -66,6 +70,18 @@ class Implementation:
     available: bool = True
     reason: str = ""  # why it is unavailable
     expectations: str | None = None  # the expectation file used, if any
+    expectations_checked_with: str | None = None  # the version that file was last checked against
+
+    @property
+    def version_note(self) -> str:
+        """One sentence when the expectation file was checked with another version than this run's, else ""."""
+        checked = self.expectations_checked_with
+        if not self.available or checked is None or _same_version(checked, self.version):
+            return ""
+        return (
+            f"expectations for {self.name} were checked with {checked}; running {self.version}: "
+            "behaviour changes show as unexpected passes or failures"
+        )
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -132,6 +148,14 @@ class Report:
             implementations=[Implementation.from_json(item) for item in data["implementations"]],
             results=[TestResult.from_json(item) for item in data["results"]],
         )
+
+
+def _same_version(one: str, other: str) -> bool:
+    """PEP 440 equality (``2.4`` is ``2.4.0``) where both parse, else string equality."""
+    try:
+        return Version(one) == Version(other)
+    except InvalidVersion:
+        return one == other
 
 
 def worst(statuses: Iterable[str]) -> str:

@@ -9,6 +9,7 @@ DevTools protocol. These tests skip only where no ``chromium`` is on the PATH.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import fcntl
 import json
 import os
@@ -29,6 +30,7 @@ import weightspec.spec
 from weightspec.conformance.harness.adapter import CAPABILITIES
 from weightspec.conformance.harness.render_html import render_html
 from weightspec.conformance.harness.render_markdown import escape, heading_anchor, render_markdown
+from weightspec.conformance.harness.render_text import render_text
 from weightspec.conformance.harness.results import (
     ERROR,
     EXPECTED_FAIL,
@@ -83,6 +85,7 @@ def sample_report() -> Report:
                 "2.4.0",
                 ("dduf-read", "dduf-write"),
                 expectations="conformance/expectations/huggingface_hub.toml",
+                expectations_checked_with="2.4.0",
             ),
             Implementation(
                 "node-dduf", "unknown", available=False, reason="node not found: install Node.js 18+"
@@ -174,6 +177,56 @@ def test_broken_reports_are_rejected(report_validator, change):
     assert not report_validator.is_valid(broken(change))
 
 
+# --- text -------------------------------------------------------------------------------------
+
+VERSION_NOTE = (
+    "    expectations for huggingface_hub were checked with 2.4.0; running 2.5.0: behaviour changes "
+    "show as unexpected passes or failures"
+)
+
+
+def with_hub_version(version: str) -> Report:
+    report = sample_report()
+    report.implementations = [
+        dataclasses.replace(impl, version=version) if impl.name == "huggingface_hub" else impl
+        for impl in report.implementations
+    ]
+    return report
+
+
+def test_text_names_each_implementations_expectation_file_and_the_version_it_was_checked_with():
+    lines = render_text(sample_report(), requirements()).splitlines()
+    hub = next(line for line in lines if line.startswith("  huggingface_hub 2.4.0: "))
+    assert hub.endswith("(expectations: conformance/expectations/huggingface_hub.toml, checked with 2.4.0)")
+    assert not any("were checked with" in line for line in lines)
+
+
+def test_text_matrix_header_gives_each_implementations_version():
+    lines = render_text(sample_report(), requirements()).splitlines()
+    header = next(line for line in lines if line.startswith("requirement "))
+    assert header.split() == ["requirement", "reference", "0.1.0", "huggingface_hub", "2.4.0"]
+
+
+def test_text_says_when_the_running_version_is_not_the_one_the_expectations_were_checked_with():
+    lines = render_text(with_hub_version("2.5.0"), requirements()).splitlines()
+    hub = next(number for number, line in enumerate(lines) if line.startswith("  huggingface_hub 2.5.0: "))
+    assert lines[hub + 1] == VERSION_NOTE
+    assert sum("were checked with" in line for line in lines) == 1
+
+
+def test_the_same_version_spelled_otherwise_is_no_mismatch():
+    assert "were checked with" not in render_text(with_hub_version("2.4"), requirements())
+
+
+def test_markdown_and_html_show_the_checked_with_version_and_the_mismatch():
+    assert "expectations conformance/expectations/huggingface\\_hub.toml (checked with 2.4.0)" in (
+        render_markdown(sample_report(), requirements())
+    )
+    assert "checked with 2.4.0; running 2.5.0" in render_markdown(with_hub_version("2.5.0"), requirements())
+    assert '<span class="version">checked with 2.4.0</span>' in render_html(sample_report(), requirements())
+    assert "checked with 2.4.0; running 2.5.0" in render_html(with_hub_version("2.5.0"), requirements())
+
+
 # --- Markdown ---------------------------------------------------------------------------------
 
 
@@ -210,8 +263,8 @@ def test_markdown_header_names_the_run_and_each_implementation(markdown):
     assert "Suite 0.1.0 · profile quick · seed 1234" in markdown
     assert "- **reference** 0.1.0: ✅ pass 4 · ❌ fail 1 · ⚠️ error 1\n" in markdown
     assert (
-        "- **huggingface\\_hub** 2.4.0: ✅ pass 1 · 🟡 expected fail 1 · ❗ unexpected pass 1 · — n/a 1\n"
-        in markdown
+        "- **huggingface\\_hub** 2.4.0: ✅ pass 1 · 🟡 expected fail 1 · ❗ unexpected pass 1 · — n/a 1"
+        " · expectations conformance/expectations/huggingface\\_hub.toml (checked with 2.4.0)\n" in markdown
     )
     assert "- **node-dduf**: unavailable: node not found: install Node.js 18+\n" in markdown
 
