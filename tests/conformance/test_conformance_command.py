@@ -12,9 +12,12 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+
+from weightspec.conformance.adapters import BUILTIN
 
 HERE = Path(__file__).resolve().parent
 WEIGHTSPEC = Path(sys.executable).with_name("weightspec")
@@ -100,6 +103,41 @@ def test_an_undocumented_exception_is_a_crash_and_the_run_goes_on(tmp_path):
     assert sum(r["status"] == "pass" for r in results) > 100  # later cases still ran
 
 
+def _failures(report: Path) -> dict[str, dict]:
+    return {r["test"]: r for r in json.loads(report.read_text())["results"] if r["status"] == "fail"}
+
+
+def test_a_load_that_keeps_initial_values_is_reported_as_a_silent_wrong_load(tmp_path):
+    report = tmp_path / "report.json"
+    result = conformance(
+        "--impl",
+        "mutants:keeps_initial_values",
+        "-k",
+        "model-tensor-missing-from-its-shard",
+        "--report",
+        str(report),
+    )
+    assert result.returncode == 1, result.stderr
+    failed = _failures(report)
+    assert sorted(failed) == ["checkpoint-load/model-tensor-missing-from-its-shard"]
+    reason = failed["checkpoint-load/model-tensor-missing-from-its-shard"]["reason"]
+    assert reason.startswith(
+        "accepts an input that breaks SHARD-LOAD-002, with a silent wrong load: a kept its initial values: "
+    )
+
+
+def test_a_weight_left_on_meta_is_a_silent_wrong_load_not_a_pass(tmp_path):
+    report = tmp_path / "report.json"
+    result = conformance(
+        "--impl", "mutants:leaves_a_weight_on_meta", "-k", "valid-sharded-checkpoint", "--report", str(report)
+    )
+    assert result.returncode == 1, result.stderr
+    failed = _failures(report)
+    assert sorted(failed) == ["checkpoint-load-into-model/valid-sharded-checkpoint"]
+    reason = failed["checkpoint-load-into-model/valid-sharded-checkpoint"]["reason"]
+    assert reason == "silent wrong load: d was left on the meta device (never loaded)"
+
+
 def test_an_expectation_file_turns_a_known_divergence_into_an_expected_failure(tmp_path):
     expectations = write(
         tmp_path / "mine.toml",
@@ -141,10 +179,37 @@ def test_write_expectations_starts_a_file_that_makes_the_next_run_pass(tmp_path)
     assert first.returncode == 1
     text = written.read_text()
     assert 'implementation = "off-by-one-offsets"' in text and "located wrongly" in text
+    assert f'checked-with = "{version("weightspec")}"' in text
     second = conformance(
         "--impl", "mutants:off_by_one_offsets", "-k", "dduf-read and valid", "--expectations", str(written)
     )
     assert second.returncode == 0, second.stdout[-2000:]
+
+
+def test_rewriting_an_expectation_file_keeps_its_hand_edited_reasons(tmp_path):
+    target = write(
+        tmp_path / "mine.toml",
+        '# Reviewed by hand.\nimplementation = "accepts-trailing-bytes"\nchecked-with = "0.0.1"\n\n'
+        '[[divergence]]\ntest = "dduf-read/zip-trailing-bytes"\nrequirement = "DDUF-ZIP-001"\n'
+        'reason = "cuts what follows the end record off"\n',
+    )
+    result = conformance(
+        "--impl", "mutants:accepts_trailing_bytes", "-k", "DDUF-ZIP-001", "--expectations", str(target),
+        "--write-expectations", str(target),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "expectations for accepts-trailing-bytes were checked with 0.0.1; running" in result.stdout
+    text = target.read_text()
+    assert text.startswith("# Reviewed by hand.\n") and f'checked-with = "{version("weightspec")}"' in text
+    assert 'reason = "cuts what follows the end record off"' in text and text.count("[[divergence]]") == 1
+
+
+def test_write_expectations_refuses_to_replace_another_implementations_file(tmp_path):
+    target = write(tmp_path / "hub.toml", 'implementation = "huggingface_hub"\n')
+    result = conformance("-k", "zip-archive-comment", "--write-expectations", str(target))
+    assert result.returncode == 2
+    assert f"{target}: is for implementation 'huggingface_hub'" in result.stdout + result.stderr
+    assert target.read_text() == 'implementation = "huggingface_hub"\n'
 
 
 def test_capabilities_an_implementation_lacks_are_not_applicable(tmp_path):
@@ -293,18 +358,17 @@ def test_an_unknown_report_suffix_is_a_usage_error(tmp_path):
 
 
 def test_every_built_in_implementation_behaves_as_its_expectation_file_says(tmp_path):
-    """The gate CI relies on: reference, huggingface_hub and huggingface.js, every test, side by
-    side; any divergence that appears or disappears fails this test, naming the test and why."""
+    """The gate CI relies on: every built-in implementation (the reference, huggingface_hub,
+    huggingface.js, the model loaders), every test, side by side; any divergence that appears or
+    disappears fails this test, naming the test and why."""
     report = tmp_path / "report.json"
     result = conformance("--impl", "all", "--report", str(report), "-n", "2")
     assert result.returncode == 0, result.stdout[-4000:]
     data = json.loads(report.read_text())
     implementations = {impl["name"]: impl for impl in data["implementations"]}
-    assert set(implementations) == {"reference", "huggingface_hub", "huggingface.js"}
+    assert set(implementations) == set(BUILTIN)
     assert all(impl["available"] for impl in implementations.values()), implementations
     statuses = {(r["implementation"], r["status"]) for r in data["results"]}
-    assert ("huggingface_hub", "expected-fail") in statuses and (
-        "huggingface.js",
-        "expected-fail",
-    ) in statuses
+    for name in set(BUILTIN) - {"reference"}:
+        assert (name, "expected-fail") in statuses, f"{name} diverges nowhere: is its expectation file read?"
     assert not {s for impl, s in statuses if impl == "reference"} - {"pass"}
