@@ -1,8 +1,9 @@
 """The DDUF entry-name rules, DDUF-NAME-001..010 and DDUF-LIMIT-001: pure functions, no I/O.
 
 Shared by the reader (which checks archives) and the writer (which refuses to produce bad ones).
-Each function returns ``Finding``s with ``entry`` set and ``offset`` left to the caller, who knows
-where the name lies in the file.
+Each function returns complete ``Finding``s: ``entry`` is the name, ``offset`` the one the caller
+passes, where the name's central directory header lies. The reader passes it; the writer passes
+none (its findings have ``offset`` None), as it checks a name before the name is in any file.
 
 - ``name_findings``: DDUF-NAME-002..009 and DDUF-LIMIT-001 for one name;
 - ``stored_name_findings``: the same for a name as a ZIP header stores it, its bytes and flag
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from ..errors import Finding
 
@@ -36,13 +37,16 @@ is_good_name = re.compile(
 ).fullmatch
 
 
-def name_findings(name: str, *, path: str) -> list[Finding]:
-    """Every name rule ``name`` breaks, most specific first; [] for a good name."""
+def name_findings(name: str, *, path: str, offset: int | None = None) -> list[Finding]:
+    """Every name rule ``name`` breaks, most specific first; [] for a good name.
+
+    Each finding names ``path``, ``name`` and ``offset`` (where the name's header lies in ``path``).
+    """
     if is_good_name(name):
         return []
 
     def finding(requirement: str, message: str) -> Finding:
-        return Finding(requirement=requirement, path=path, entry=name, message=message)
+        return Finding(requirement=requirement, path=path, entry=name, message=message, offset=offset)
 
     found = []
     if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
@@ -73,25 +77,27 @@ def name_findings(name: str, *, path: str) -> list[Finding]:
     return found
 
 
-def stored_name_findings(raw: bytes, *, utf8_flag: bool, path: str) -> list[Finding]:
-    """Every name rule broken by the name whose bytes are ``raw``, in a header whose flag bit 11
-    (UTF-8) is ``utf8_flag``; [] for a good name.
+def stored_name_findings(
+    raw: bytes, *, utf8_flag: bool, path: str, offset: int | None = None
+) -> list[Finding]:
+    """Every name rule broken by the name whose bytes are ``raw``, in a header at ``offset`` whose
+    flag bit 11 (UTF-8) is ``utf8_flag``; [] for a good name.
 
     A name that is not UTF-8 gets DDUF-NAME-001 alone, its ``entry`` showing the bad bytes as
     ``\\xNN``: the other rules would judge those stand-ins rather than the name.
     """
     if raw.isascii():
-        return name_findings(raw.decode("ascii"), path=path)
+        return name_findings(raw.decode("ascii"), path=path, offset=offset)
     try:
         name = raw.decode("utf-8")
     except UnicodeDecodeError:
         entry = raw.decode("utf-8", "backslashreplace")
-        return [Finding("DDUF-NAME-001", path, "the name is not valid UTF-8", entry=entry)]
+        return [Finding("DDUF-NAME-001", path, "the name is not valid UTF-8", entry=entry, offset=offset)]
     found = []
     if not utf8_flag:
         message = "the name is not ASCII but flag bit 11 (UTF-8) is clear"
-        found.append(Finding("DDUF-NAME-001", path, message, entry=name))
-    return found + name_findings(name, path=path)
+        found.append(Finding("DDUF-NAME-001", path, message, entry=name, offset=offset))
+    return found + name_findings(name, path=path, offset=offset)
 
 
 def collision_key(name: str) -> str:
@@ -99,16 +105,21 @@ def collision_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def duplicate_findings(names: Iterable[str], *, path: str) -> list[Finding]:
-    """DDUF-NAME-010: one finding for each name equal to an earlier one, exactly or after NFC + casefold."""
-    names = list(names)
+def duplicate_findings(
+    names: Sequence[str], *, path: str, offsets: Sequence[int] | None = None
+) -> list[Finding]:
+    """DDUF-NAME-010: one finding for each name equal to an earlier one, exactly or after NFC + casefold.
+
+    ``offsets[i]``, when given, is where the header of ``names[i]`` lies: the offset of the
+    finding about that name.
+    """
     # The common case in one pass: no two keys equal (casefold is lower for ASCII, NFC a no-op).
     keys = [name.lower() if name.isascii() else collision_key(name) for name in names]
     if len(set(keys)) == len(keys):
         return []
     seen: dict[str, str] = {}
     found = []
-    for name, key in zip(names, keys, strict=True):
+    for index, (name, key) in enumerate(zip(names, keys, strict=True)):
         if key in seen:
             earlier = seen[key]
             how = (
@@ -116,9 +127,8 @@ def duplicate_findings(names: Iterable[str], *, path: str) -> list[Finding]:
                 if earlier == name
                 else f"collides with {earlier!r} (case or Unicode normalisation)"
             )
-            found.append(
-                Finding(requirement="DDUF-NAME-010", path=path, entry=name, message=f"entry name {how}")
-            )
+            offset = None if offsets is None else offsets[index]
+            found.append(Finding("DDUF-NAME-010", path, f"entry name {how}", entry=name, offset=offset))
         else:
             seen[key] = name
     return found

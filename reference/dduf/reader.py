@@ -17,6 +17,11 @@ names the rule it breaks, e.g. a compressed entry reports DDUF-ENTRY-001, not DD
 5. the pipeline structure from ``model_index.json`` (DDUF-INDEX-001..004, DDUF-LIMIT-003);
 6. with ``deep=True``, every entry's bytes (DDUF-DEEP-001..003, see ``deep``).
 
+Each finding is made complete where its rule is checked: requirement, path, entry (where it
+concerns one) and the absolute offset of the bytes that break the rule. Only these have no
+offset, having no bytes to point at: DDUF-ZIP-001 for a path that is empty or not a regular file,
+and the pipeline findings DDUF-INDEX-001 (a missing entry) and DDUF-INDEX-003/004 (a folder).
+
 No entry's data is read except ``model_index.json`` (and, when deep, every entry). Time and
 memory grow with the central directory, never with the entries' data. Errors of the operating
 system that say nothing about the file's content (``PermissionError``, ``EIO``) propagate as
@@ -30,7 +35,6 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import DDUFCorruptedFileError, Finding
@@ -96,7 +100,9 @@ def _mapped_findings(
     if location is None:
         return
     if location.count > MAX_ENTRIES:
-        yield Finding("DDUF-LIMIT-002", path, f"{location.count} entries; at most {MAX_ENTRIES} are allowed")
+        message = f"{location.count} entries; at most {MAX_ENTRIES} are allowed"
+        # The record giving the count (end record, or ZIP64 end record) begins where the directory ends.
+        yield Finding("DDUF-LIMIT-002", path, message, offset=location.offset + location.size)
         return
     scan = yield from scan_entries(data, location, path)
     if scan is None:
@@ -108,10 +114,8 @@ def _mapped_findings(
         spans = [(entry.header_offset, entry.data_offset + entry.size, entry.name) for entry in readable]
         yield from layout_findings(data, spans, location.offset, path)
     names = [entry.name for entry in scanned]
-    duplicates = duplicate_findings(names, path=path)
-    if duplicates:
-        positions = {entry.name: entry.directory_position for entry in scanned}  # a duplicate's: the last one
-        yield from (replace(finding, offset=positions[finding.entry]) for finding in duplicates)
+    positions = [entry.directory_position for entry in scanned]
+    yield from duplicate_findings(names, path=path, offsets=positions)
     yield from _structure_findings(data, scanned, names, path)
     if deep:
         from .deep import deep_findings  # imported only when asked: it reads every byte
@@ -126,7 +130,7 @@ def _structure_findings(
 ) -> Iterator[Finding]:
     """DDUF-INDEX-001..004 and DDUF-LIMIT-003, unless model_index.json's bytes cannot be read."""
     if MODEL_INDEX not in names:
-        yield from structure_findings(None, names, path=path)
+        yield from structure_findings(None, names, path=path)  # no index bytes, so no index offset
         return
     index = scanned[names.index(MODEL_INDEX)]
     offset = index.data_offset
@@ -134,5 +138,4 @@ def _structure_findings(
         return  # its header or span is broken, and was reported
     # One byte past the limit is enough for structure_findings to see DDUF-LIMIT-003.
     index_bytes = data[offset : offset + min(index.size, MAX_MODEL_INDEX_BYTES + 1)]
-    for finding in structure_findings(index_bytes, names, path=path):
-        yield replace(finding, offset=offset) if finding.entry == MODEL_INDEX else finding
+    yield from structure_findings(index_bytes, names, path=path, index_offset=offset)

@@ -1,8 +1,11 @@
 """The DDUF rules on an archive as a pipeline: ``model_index.json``, the folders, the limits.
 
 Pure functions, no I/O, shared by the reader (which checks archives) and the writer (which
-refuses to produce bad ones). ``structure_findings`` returns ``Finding``s with ``offset`` left to
-the caller, who knows where the index lies in the file.
+refuses to produce bad ones). They return complete ``Finding``s. A finding about the index's bytes
+(DDUF-INDEX-002, DDUF-LIMIT-003) has the offset the caller passes, where those bytes begin in the
+file: the reader passes it, the writer none (the index is not yet in a file). The others have no
+offset, as no bytes are theirs: DDUF-INDEX-001 is about an entry that is missing, and
+DDUF-INDEX-003/004 about a folder, which has no header of its own (folders are implied by names).
 
 - ``parse_model_index``: DDUF-INDEX-002 and DDUF-LIMIT-003 for the index's bytes;
 - ``structure_findings``: DDUF-INDEX-001..004 and DDUF-LIMIT-003 for an archive's index and names;
@@ -34,11 +37,17 @@ MAX_ENTRIES = 100_000  # DDUF-LIMIT-002
 MAX_MODEL_INDEX_BYTES = 1 << 20  # DDUF-LIMIT-003
 
 
-def parse_model_index(index_bytes: bytes, *, path: str) -> tuple[object, list[Finding]]:
-    """Parse ``model_index.json``: (value, findings). The value is None when it does not parse."""
+def parse_model_index(
+    index_bytes: bytes, *, path: str, offset: int | None = None
+) -> tuple[object, list[Finding]]:
+    """Parse ``model_index.json``, whose bytes begin at ``offset`` of ``path``: (value, findings).
+
+    The value is None when it does not parse. Each finding has ``entry`` model_index.json and
+    ``offset`` ``offset``.
+    """
 
     def finding(requirement: str, message: str) -> Finding:
-        return Finding(requirement=requirement, path=path, entry=MODEL_INDEX, message=message)
+        return Finding(requirement=requirement, path=path, entry=MODEL_INDEX, message=message, offset=offset)
 
     if len(index_bytes) > MAX_MODEL_INDEX_BYTES:
         return None, [
@@ -59,11 +68,14 @@ def parse_model_index(index_bytes: bytes, *, path: str) -> tuple[object, list[Fi
     return index, []
 
 
-def structure_findings(index_bytes: bytes | None, names: Collection[str], *, path: str) -> list[Finding]:
+def structure_findings(
+    index_bytes: bytes | None, names: Collection[str], *, path: str, index_offset: int | None = None
+) -> list[Finding]:
     """DDUF-INDEX-001..004 and DDUF-LIMIT-003 for an archive holding ``names``.
 
     ``index_bytes`` is the content of the root ``model_index.json`` entry, or None when the
-    archive has none.
+    archive has none; ``index_offset`` is where that content begins in ``path``, the offset of
+    the findings of ``parse_model_index``. The other findings have none (see the module docstring).
     """
     if index_bytes is None:
         return [
@@ -71,7 +83,7 @@ def structure_findings(index_bytes: bytes | None, names: Collection[str], *, pat
                 requirement="DDUF-INDEX-001", path=path, message="missing the root entry model_index.json"
             )
         ]
-    index, found = parse_model_index(index_bytes, path=path)
+    index, found = parse_model_index(index_bytes, path=path, offset=index_offset)
     if not isinstance(index, dict):
         return found
     names = set(names)

@@ -60,6 +60,7 @@ def locate_central_directory(data, path: str) -> Findings:
             path,
             "the last 22 bytes are not an end-of-central-directory record "
             "(not a ZIP file, or one with an archive comment or trailing bytes)",
+            offset=max(end_position, 0),  # where the end record must begin
         )
         return None
     end = End.unpack(data, end_position)

@@ -14,7 +14,6 @@ costs one comparison: messages and ``Finding`` objects are built only for broken
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import replace
 from typing import NamedTuple
 
 from ...errors import Finding
@@ -136,10 +135,9 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
         name = name_bytes.decode("utf-8", "backslashreplace")
 
         if not (name_bytes.isascii() and is_good_name(name)):
-            found += [
-                replace(finding, offset=position)
-                for finding in stored_name_findings(name_bytes, utf8_flag=bool(flags & FLAG_UTF8), path=path)
-            ]
+            found += stored_name_findings(
+                name_bytes, utf8_flag=bool(flags & FLAG_UTF8), path=path, offset=position
+            )
         if method != 0:
             problem(
                 "DDUF-ENTRY-001", f"compression method {method}; only STORED (0) is allowed", name, position
