@@ -22,7 +22,7 @@ EPILOG = """\
 exit codes (every subcommand):
   0  success: every input is valid / listed / written
   1  an input breaks a requirement of the spec; the output names its requirement ID
-  2  usage or I/O error
+  2  usage or I/O error, or a request that cannot be met (an argument the spec refuses)
 
 example:
   weightspec pack examples/tiny-pipeline tiny.dduf && weightspec validate --deep tiny.dduf

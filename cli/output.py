@@ -10,11 +10,14 @@ import json
 import sys
 from collections.abc import Sequence
 
-from weightspec.reference.errors import WeightspecError
+from weightspec.reference.errors import CheckpointError, DDUFError, SafetensorsError, WeightspecError
 
 EXIT_OK = 0
 EXIT_INVALID = 1  # the input breaks a requirement of the spec
-EXIT_ERROR = 2  # a usage or I/O error: the input could not be checked at all
+EXIT_ERROR = 2  # a usage or I/O error, or a request that cannot be met: the input could not be checked
+
+# The errors that say the input is bad (see the tree in weightspec.reference.errors).
+INPUT_FAULTS = (DDUFError, SafetensorsError, CheckpointError)
 
 
 class CommandError(Exception):
@@ -40,15 +43,18 @@ EXPECTED_ERRORS = (CommandError, OSError, WeightspecError)
 def report_error(error: CommandError | OSError | WeightspecError) -> int:
     """Print ``error`` on stderr as one line and return the exit code it calls for.
 
-    ``EXIT_INVALID`` for a ``WeightspecError`` that names a requirement: a verdict on the input.
-    ``EXIT_ERROR`` for the rest: usage and I/O problems, including a ``WeightspecError`` that
-    names no requirement (the DDUF writer wraps ``OSError`` so).
+    ``EXIT_INVALID`` for an error of ``INPUT_FAULTS`` that names a requirement: a verdict on
+    the input. ``EXIT_ERROR`` for the rest: usage and I/O problems, including a
+    ``DDUFExportError`` that names no requirement (the DDUF writer wraps ``OSError`` so), and the
+    errors that blame the request rather than the input (``InvalidArgumentError``: the caller
+    asked for something impossible; ``UnsupportedDtypeError``, ``StrictLoadError``), whose
+    message still names the requirement.
     """
     if isinstance(error, OSError):
         print_error(describe_os_error(error))
         return EXIT_ERROR
     print_error(str(error))
-    return EXIT_INVALID if isinstance(error, WeightspecError) and error.requirement else EXIT_ERROR
+    return EXIT_INVALID if isinstance(error, INPUT_FAULTS) and error.requirement else EXIT_ERROR
 
 
 def print_json(document: object) -> None:

@@ -18,6 +18,10 @@ _EXPORTS = {
     "DDUFInvalidEntryNameError": "errors",
     "SafetensorsError": "errors",
     "CheckpointError": "errors",
+    "CorruptedCheckpointError": "errors",
+    "InvalidArgumentError": "errors",
+    "UnsupportedDtypeError": "errors",
+    "StrictLoadError": "errors",
     "Finding": "errors",
     # DDUF
     "DDUFEntry": "dduf.entry",

@@ -36,12 +36,15 @@ class ReferenceAdapter(DropInAdapter):
         from weightspec import reference  # imported here: building the suite's cases never needs it
 
         self.version = version("weightspec")
+        # Every error a checkpoint call documents: a bad file, an argument the spec refuses, a
+        # tensor torch cannot hold, and a strict load's key mismatch (a RuntimeError, as in torch).
         checkpoint_errors = {
             reference.CheckpointError: CHECKPOINT_ERROR,
             reference.SafetensorsError: CHECKPOINT_ERROR,
+            reference.InvalidArgumentError: CHECKPOINT_ERROR,
+            reference.UnsupportedDtypeError: CHECKPOINT_ERROR,
+            reference.StrictLoadError: CHECKPOINT_ERROR,
             FileNotFoundError: FILE_NOT_FOUND,
-            # A strict load's key mismatch is a RuntimeError, as in torch (SHARD-LOAD-006).
-            RuntimeError: CHECKPOINT_ERROR,
         }
         errors = Errors(
             dduf_read={reference.DDUFCorruptedFileError: CORRUPT_ARCHIVE},

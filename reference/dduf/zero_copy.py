@@ -34,7 +34,7 @@ def load_safetensors_entry(entry: DDUFEntry, device: str = "cpu") -> dict[str, t
     is a new empty tensor. With ``device`` other than ``"cpu"`` each tensor is then moved with
     ``.to(device)``. Dtypes and shapes are those of ``torch_dtypes`` (F4 as
     ``torch.float4_e2m1fn_x2``, last dimension halved); a tensor torch cannot hold (F6_E2M3,
-    F6_E3M2) raises SafetensorsError (ST-LOAD-001) before anything is mapped. Assumes a
+    F6_E3M2) raises UnsupportedDtypeError (ST-LOAD-001) before anything is mapped. Assumes a
     little-endian machine, as safetensors does.
     """
     import torch

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import SafetensorsError
+from ..errors import UnsupportedDtypeError
 from .header import SafetensorsHeader, TensorInfo
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def torch_dtype_and_shape(
 ) -> tuple[torch.dtype, tuple[int, ...]]:
     """The torch dtype and shape ``tensor`` loads as.
 
-    Raises ``SafetensorsError`` (ST-LOAD-001) naming the tensor and its dtype when the installed
+    Raises ``UnsupportedDtypeError`` (ST-LOAD-001) naming the tensor and its dtype when the installed
     torch has no such dtype (F6 always), or when an F4 tensor's last dimension is odd or missing
     (two elements per byte cannot split it). ``path`` and ``entry`` name the file in the error.
     """
@@ -69,7 +69,7 @@ def torch_dtype_and_shape(
             f"is F4 of shape {list(tensor.shape)}: torch packs F4 two elements per byte along the "
             "last dimension, which must then be even"
         )
-    raise SafetensorsError(
+    raise UnsupportedDtypeError(
         f"tensor {tensor.name!r} {problem}", requirement="ST-LOAD-001", path=path, entry=entry
     )
 

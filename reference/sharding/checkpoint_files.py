@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CheckpointError
+from ..errors import CorruptedCheckpointError, InvalidArgumentError
 from .checkpoint_names import (
     INDEX_SUFFIX,
     PICKLE_PATTERN,
@@ -39,9 +39,10 @@ def locate_checkpoint(path: Path, *, safe: bool, filename_pattern: str | None) -
 
     For a sharded checkpoint the index is read and checked (section 5) and every shard's
     location too (SHARD-LOAD-001); the shards come sorted by name. Raises FileNotFoundError
-    when ``path`` does not exist, and ``CheckpointError`` for a pickle ``filename_pattern``
-    with ``safe=True`` (SHARD-PICKLE-002), a directory without a checkpoint (SHARD-LOAD-009)
-    and every index or shard-location finding.
+    when ``path`` does not exist; ``InvalidArgumentError`` for a ``filename_pattern`` that
+    cannot name shards (SHARD-NAME-002, 005) or names pickles while ``safe=True``
+    (SHARD-PICKLE-002); ``CorruptedCheckpointError`` for a directory without a checkpoint
+    (SHARD-LOAD-009) and every index or shard-location finding.
     """
     if not path.exists():
         raise FileNotFoundError(f"checkpoint path {path} does not exist")
@@ -61,7 +62,7 @@ def locate_checkpoint(path: Path, *, safe: bool, filename_pattern: str | None) -
         single = single_weights_file(path, pattern)
         if single is not None:
             return CheckpointFiles([single], None)
-    raise CheckpointError(
+    raise CorruptedCheckpointError(
         "holds no checkpoint: expected an index file ("
         + " or ".join(index_names)
         + "), or a single weights file ("
@@ -80,7 +81,7 @@ def _sharded_checkpoint(index_path: Path) -> CheckpointFiles:
     for shard in index.shard_names:
         finding = shard_location_finding(index, shard)
         if finding is not None:
-            raise CheckpointError.from_finding(finding)
+            raise CorruptedCheckpointError.from_finding(finding)
     return CheckpointFiles([index.directory / shard for shard in index.shard_names], index)
 
 
@@ -91,7 +92,7 @@ def _patterns_to_try(filename_pattern: str | None, *, safe: bool) -> list[str]:
     if is_safetensors_name(unsuffixed_name(filename_pattern)):
         return [filename_pattern] if safe else [filename_pattern, PICKLE_PATTERN]
     if safe:
-        raise CheckpointError(
+        raise InvalidArgumentError(
             f"filename_pattern {filename_pattern!r} does not name safetensors files, and safe=True "
             "unpickles nothing: pass safe=False to load pickles you trust",
             requirement="SHARD-PICKLE-002",

@@ -26,7 +26,7 @@ INDEX_SUFFIX = ".index.json"
 def unsuffixed_name(pattern: str) -> str:
     """The pattern with ``{suffix}`` removed: the single weights file's name.
 
-    Raises ``CheckpointError`` for a pattern that cannot name shards (SHARD-NAME-002, 005).
+    Raises ``InvalidArgumentError`` for a pattern that cannot name shards (SHARD-NAME-002, 005).
     """
     check_filename_pattern(pattern)
     return pattern.format(suffix="")

@@ -5,7 +5,7 @@ An index file (``model.safetensors.index.json``) is::
     {"metadata": {"total_size": 1234, ...}, "weight_map": {"tensor name": "shard file name", ...}}
 
 ``index_findings`` checks it and returns every ``Finding``; ``read_index`` returns the parsed
-index or raises ``CheckpointError`` for the first finding. Checks run in this order:
+index or raises ``CorruptedCheckpointError`` for the first finding. Checks run in this order:
 
 1. SHARD-INDEX-004: at most 10 MiB (a failure stops here, before anything is parsed);
 2. SHARD-INDEX-001: UTF-8 JSON, with SHARD-INDEX-006 (duplicate keys) checked while parsing;
@@ -28,7 +28,7 @@ import jsonschema
 from weightspec import spec
 
 from .. import _strict_json
-from ..errors import CheckpointError, Finding
+from ..errors import CorruptedCheckpointError, Finding
 
 MAX_INDEX_FILE_SIZE = 10 * 1024 * 1024  # SHARD-INDEX-004; huggingface_hub's limit
 SCHEMA = "safetensors-index.schema.json"
@@ -59,10 +59,10 @@ class CheckpointIndex:
 
 
 def read_index(path: str | os.PathLike, *, extension: str) -> CheckpointIndex:
-    """The index at ``path``; raises ``CheckpointError`` for its first finding (see ``index_findings``)."""
+    """The index at ``path``; raises ``CorruptedCheckpointError`` for its first finding (see ``index_findings``)."""
     index, findings = index_findings(path, extension=extension)
     if findings:
-        raise CheckpointError.from_finding(findings[0])
+        raise CorruptedCheckpointError.from_finding(findings[0])
     assert index is not None  # no finding means the index parsed
     return index
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from ..errors import CheckpointError
+from ..errors import CorruptedCheckpointError, StrictLoadError
 from .checkpoint_files import CheckpointFiles, locate_checkpoint
 from .shard_checks import ShardListing, index_consistency_findings
 from .shared_tensors import names_to_tie
@@ -67,10 +67,13 @@ def load_torch_model(
     mmap=...)``. ``map_location`` places every tensor, keeping device indices.
 
     Returns the missing and unexpected keys. Raises FileNotFoundError when the path does not
-    exist; ``CheckpointError`` or ``SafetensorsError`` (both ``ValueError``) naming the file,
-    the tensor and the requirement for a checkpoint that breaks the spec; and, with
-    ``strict=True``, RuntimeError (as torch does) when the keys differ. All of these are raised
-    before the model is changed.
+    exist; ``CorruptedCheckpointError`` or ``SafetensorsError`` naming the file, the tensor and
+    the requirement for a checkpoint that breaks the spec; ``UnsupportedDtypeError`` for a
+    tensor torch cannot hold (ST-LOAD-001); ``InvalidArgumentError`` for an argument the spec
+    refuses (SHARD-PICKLE-002, SHARD-LOAD-007, SHARD-NAME-*); and, with ``strict=True``,
+    ``StrictLoadError`` (a ``RuntimeError``, as torch raises) when the keys differ
+    (SHARD-LOAD-006). All but ``StrictLoadError`` are ``ValueError``s, and all of them are
+    raised before the model is changed.
     """
     checkpoint = locate_checkpoint(Path(checkpoint_path), safe=safe, filename_pattern=filename_pattern)
     listings = _checked_listings(checkpoint, safe=safe, weights_only=weights_only)
@@ -105,8 +108,10 @@ def load_state_dict_from_file(
     With ``safe=True`` (the default) the file is read as safetensors whatever its name; with
     ``safe=False`` a file not named ``.safetensors`` is read by ``torch.load(weights_only=...,
     mmap=...)``. Raises FileNotFoundError when the file does not exist, ``SafetensorsError``
-    for a safetensors file breaking a reader rule, and ``CheckpointError`` for the rest
-    (SHARD-PICKLE-001..002, SHARD-LOAD-007, SHARD-LOAD-008).
+    for a safetensors file breaking a reader rule, ``UnsupportedDtypeError`` for a tensor torch
+    cannot hold (ST-LOAD-001), ``InvalidArgumentError`` for a request the spec refuses
+    (SHARD-PICKLE-002, SHARD-LOAD-007) and ``CorruptedCheckpointError`` for a file it refuses
+    (SHARD-PICKLE-001, 003, SHARD-LOAD-008).
     """
     path = Path(checkpoint_file)
     if not path.is_file():
@@ -124,7 +129,7 @@ def _checked_listings(checkpoint: CheckpointFiles, *, safe: bool, weights_only: 
     if checkpoint.index is not None:
         findings = index_consistency_findings(checkpoint.index, listings)
         if findings:
-            raise CheckpointError.from_finding(findings[0])
+            raise CorruptedCheckpointError.from_finding(findings[0])
     return list(listings.values())
 
 
@@ -144,12 +149,18 @@ def _check_keys(
     missing, unexpected = model_keys - loaded_keys, loaded_keys - model_keys
     if not missing and not unexpected:
         return
-    message = f"[SHARD-LOAD-006] {os.fspath(checkpoint_path)}: Error(s) in loading state_dict for {type(model).__name__}"
+    message = f"Error(s) in loading state_dict for {type(model).__name__}"
     if missing:
         message += f"\nMissing key(s): {_quoted(missing)}."
     if unexpected:
         message += f"\nUnexpected key(s): {_quoted(unexpected)}."
-    raise RuntimeError(message + "\nThe model was not changed.")
+    raise StrictLoadError(
+        message + "\nThe model was not changed.",
+        missing_keys=missing,
+        unexpected_keys=unexpected,
+        requirement="SHARD-LOAD-006",
+        path=checkpoint_path,
+    )
 
 
 def _quoted(keys: Iterable[str]) -> str:

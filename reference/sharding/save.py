@@ -25,7 +25,7 @@ import safetensors.torch
 import torch
 
 from .._atomic_files import StagedFiles
-from ..errors import CheckpointError
+from ..errors import InvalidArgumentError
 from .checkpoint_names import PICKLE_PATTERN, SAFETENSORS_PATTERN, index_name, pattern_files, unsuffixed_name
 from .shared_tensors import covers_storage, dropped_shared_names
 from .sizes import MAX_SHARD_SIZE
@@ -88,7 +88,7 @@ def save_torch_state_dict(
     ``is_main_process=False`` the files of an earlier save are left in place (in distributed
     saving, the main process removes them). ``state_dict`` and ``metadata`` are only read (SHARD-SAVE-006).
 
-    Raises ``CheckpointError`` before writing anything for an empty state dict (SHARD-SAVE-005),
+    Raises ``InvalidArgumentError`` before writing anything for an empty state dict (SHARD-SAVE-005),
     a value that is neither a tensor nor a string (SHARD-SPLIT-007), bad metadata
     (SHARD-SAVE-007, 002), a non-contiguous tensor without ``force_contiguous``
     (SHARD-SAVE-010), shared tensors of which none covers the storage (SHARD-SAVE-001), a bad
@@ -135,18 +135,18 @@ def _checked_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     if metadata is None:
         return {}
     if not isinstance(metadata, Mapping):
-        raise CheckpointError(
+        raise InvalidArgumentError(
             f"metadata must be a dict of strings to strings, not {type(metadata).__name__}",
             requirement="SHARD-SAVE-007",
         )
     for key, value in metadata.items():
         if not isinstance(key, str) or not isinstance(value, str):
-            raise CheckpointError(
+            raise InvalidArgumentError(
                 f"metadata must map strings to strings; {key!r}: {value!r} does not",
                 requirement="SHARD-SAVE-007",
             )
     if metadata.get("format", "pt") != "pt":
-        raise CheckpointError(
+        raise InvalidArgumentError(
             f"metadata 'format' is {metadata['format']!r}, but torch checkpoints are written with 'pt'",
             requirement="SHARD-SAVE-002",
         )
@@ -160,13 +160,13 @@ def _tensors_to_save(state_dict: Mapping[str, object]) -> dict[str, torch.Tensor
         if isinstance(value, torch.Tensor):
             tensors[name] = value
         elif not isinstance(value, str):
-            raise CheckpointError(
+            raise InvalidArgumentError(
                 f"value is a {type(value).__name__}, not a tensor; it cannot be saved",
                 requirement="SHARD-SPLIT-007",
                 entry=name,
             )
     if not tensors:
-        raise CheckpointError(
+        raise InvalidArgumentError(
             "the state dict holds no tensor: refusing to write an empty checkpoint",
             requirement="SHARD-SAVE-005",
         )
@@ -178,7 +178,7 @@ def _packed(name: str, tensor: torch.Tensor, force_contiguous: bool) -> torch.Te
     if force_contiguous:
         tensor = tensor.contiguous()
     elif not tensor.is_contiguous():
-        raise CheckpointError(
+        raise InvalidArgumentError(
             "tensor is not contiguous and force_contiguous=False: safetensors stores row-major tensors only",
             requirement="SHARD-SAVE-010",
             entry=name,

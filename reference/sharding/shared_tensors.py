@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import torch
 
-from ..errors import CheckpointError
+from ..errors import InvalidArgumentError
 from .torch_storage import get_torch_storage_id
 
 
@@ -27,7 +27,7 @@ def dropped_shared_names(
     disjoint parts of one storage are saved separately). In each group of two or more names,
     the name kept is the alphabetically first of those whose tensor covers the whole storage,
     preferring names not in ``discard_names``. Meta tensors and empty storages share nothing.
-    Raises ``CheckpointError`` (SHARD-SAVE-001) for a group in which no tensor covers the whole
+    Raises ``InvalidArgumentError`` (SHARD-SAVE-001) for a group in which no tensor covers the whole
     storage: saving any one of them would lose the others' bytes.
     """
     discard = set(discard_names or ())
@@ -35,7 +35,7 @@ def dropped_shared_names(
     for group in _overlapping_groups(state_dict):
         complete = sorted(name for name in group if covers_storage(state_dict[name]))
         if not complete:
-            raise CheckpointError(
+            raise InvalidArgumentError(
                 f"tensors {sorted(group)} share storage but none of them covers all of it, so no "
                 "single one can be saved in place of the others; save clones instead",
                 requirement="SHARD-SAVE-001",

@@ -9,7 +9,7 @@ The rules are section 3 of spec/sharding.md:
 - SHARD-SIZE-004: a string of digits without unit, or a float with an integral value, is a number
   of bytes.
 - SHARD-SIZE-002: anything else (zero, negative, NaN, infinite, non-numeric, a fraction of a byte,
-  a bool) raises ``CheckpointError`` whose message names the value.
+  a bool) raises ``InvalidArgumentError`` whose message names the value.
 
 Compared with ``huggingface_hub.serialization.parse_size_to_int``, every string huggingface_hub
 accepts means the same number of bytes here, except where its binary floating point loses a
@@ -24,7 +24,7 @@ import operator
 import re
 from decimal import Decimal
 
-from ..errors import CheckpointError
+from ..errors import InvalidArgumentError
 
 MAX_SHARD_SIZE = "5GB"
 
@@ -53,7 +53,7 @@ def parse_size_to_int(size_as_str: str | int | float) -> int:
 
     Accepts what huggingface_hub's function of the same name accepts (``"5GB"``, ``"500 mb"``,
     ``"1.5GB"``) plus binary units (``"5GiB"``), unit-less digit strings (``"1000"``), integers
-    and integral floats. Raises ``CheckpointError`` (SHARD-SIZE-002, a ``ValueError``) naming
+    and integral floats. Raises ``InvalidArgumentError`` (SHARD-SIZE-002, a ``ValueError``) naming
     the value for anything else, including zero, negative, NaN and infinite sizes.
 
     >>> parse_size_to_int("5MB"), parse_size_to_int("1KiB"), parse_size_to_int(" 0.5 gb ")
@@ -106,5 +106,5 @@ def _positive(value: object, size: int) -> int:
     return size
 
 
-def _size_error(value: object, problem: str) -> CheckpointError:
-    return CheckpointError(f"max_shard_size {value!r} {problem}", requirement="SHARD-SIZE-002")
+def _size_error(value: object, problem: str) -> InvalidArgumentError:
+    return InvalidArgumentError(f"max_shard_size {value!r} {problem}", requirement="SHARD-SIZE-002")

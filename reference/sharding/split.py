@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from weightspec import spec
 
-from ..errors import CheckpointError
+from ..errors import InvalidArgumentError
 from .sizes import MAX_SHARD_SIZE, parse_size_to_int
 
 TensorT = TypeVar("TensorT")
@@ -72,7 +72,7 @@ def split_state_dict_into_shards_factory(
     never changed (SHARD-SPLIT-008). Unlike huggingface_hub, both callbacks are asked about
     every tensor, also those whose storage was seen before; pure callbacks see no difference.
 
-    Raises ``CheckpointError`` for a bad pattern (SHARD-NAME-002, 005), a bad size
+    Raises ``InvalidArgumentError`` for a bad pattern (SHARD-NAME-002, 005), a bad size
     (SHARD-SIZE-002), or a value the callbacks refuse (SHARD-SPLIT-007, naming its key).
     """
     return split_state_dict(
@@ -99,7 +99,7 @@ def split_state_dict(
 
 
 def check_filename_pattern(filename_pattern: str) -> None:
-    """Raise ``CheckpointError`` unless ``filename_pattern`` can name shards.
+    """Raise ``InvalidArgumentError`` unless ``filename_pattern`` can name shards.
 
     The pattern must hold the replacement field ``{suffix}`` (SHARD-NAME-002) and no other
     field, and every name it produces must be a plain file name as the index schema defines
@@ -173,10 +173,10 @@ def _assign_to_shards(
                 shard = current
             if storage_id is not None:
                 shard_of_storage[storage_id] = shard
-    except CheckpointError as error:
+    except InvalidArgumentError as error:
         if error.entry is not None:
             raise
-        raise CheckpointError(error.message, requirement=error.requirement, entry=name) from error
+        raise InvalidArgumentError(error.message, requirement=error.requirement, entry=name) from error
     if current:
         closed.append(current)
     if other_names:
@@ -207,5 +207,5 @@ def _plain_file_name() -> re.Pattern[str]:
     return re.compile(spec.schema("safetensors-index.schema.json")["$defs"]["shardFileName"]["pattern"])
 
 
-def _pattern_error(filename_pattern: object, problem: str, requirement: str) -> CheckpointError:
-    return CheckpointError(f"filename pattern {filename_pattern!r} {problem}", requirement=requirement)
+def _pattern_error(filename_pattern: object, problem: str, requirement: str) -> InvalidArgumentError:
+    return InvalidArgumentError(f"filename pattern {filename_pattern!r} {problem}", requirement=requirement)

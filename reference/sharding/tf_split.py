@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import CheckpointError
+from ..errors import InvalidArgumentError
 from .sizes import MAX_SHARD_SIZE
 from .split import StateDictSplit, split_state_dict_into_shards_factory
 
@@ -35,7 +35,7 @@ def split_tf_state_dict_into_shards(
     """Split a TensorFlow state dict into shards of at most ``max_shard_size`` (default ``"5GB"``).
 
     Same rules as ``split_state_dict_into_shards_factory``; a value that is neither a string nor
-    a numeric tensor of known shape raises ``CheckpointError`` (SHARD-SPLIT-007) naming its key.
+    a numeric tensor of known shape raises ``InvalidArgumentError`` (SHARD-SPLIT-007) naming its key.
     """
     return split_state_dict_into_shards_factory(
         state_dict,
@@ -49,7 +49,7 @@ def get_tf_storage_size(tensor: tf.Tensor) -> int:
     """Bytes of ``tensor``'s data: elements times bytes per element (a bool is one byte).
 
     Accepts anything with a TensorFlow-convertible ``dtype`` and ``shape``: ``tf.Tensor``,
-    ``tf.Variable``, Keras variables, NumPy arrays. Raises ``CheckpointError`` (SHARD-SPLIT-007)
+    ``tf.Variable``, Keras variables, NumPy arrays. Raises ``InvalidArgumentError`` (SHARD-SPLIT-007)
     for anything else, for an unknown shape, and for dtypes that hold no numbers (string,
     resource, variant).
     """
@@ -69,5 +69,5 @@ def get_tf_storage_size(tensor: tf.Tensor) -> int:
     return elements * dtype.size
 
 
-def _size_error(message: str) -> CheckpointError:
-    return CheckpointError(message, requirement="SHARD-SPLIT-007")
+def _size_error(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(message, requirement="SHARD-SPLIT-007")

@@ -25,7 +25,7 @@ def split_torch_state_dict_into_shards(
     """Split a torch state dict into shards of at most ``max_shard_size`` (default ``"5GB"``).
 
     Tensors that share storage (tied weights, views) go to the shard of the first of them and
-    are counted once; each tensor counts the whole storage it views. Raises ``CheckpointError``
+    are counted once; each tensor counts the whole storage it views. Raises ``InvalidArgumentError``
     as ``split_state_dict_into_shards_factory`` does, and for a value that is neither a string
     nor a tensor with storage (SHARD-SPLIT-007).
 

@@ -15,7 +15,7 @@ same state dict into the same shards:
 - the size is that of the whole storage: a view or slice counts all of the storage it views.
 
 A value that is not a tensor, or a tensor without storage (sparse, nested, functorch
-wrappers), raises ``CheckpointError`` (SHARD-SPLIT-007).
+wrappers), raises ``InvalidArgumentError`` (SHARD-SPLIT-007).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import is_traceable_wrapper_subclass
 
-from ..errors import CheckpointError
+from ..errors import InvalidArgumentError
 
 _PLAIN_TENSOR_TYPES = frozenset({torch.Tensor, torch.nn.Parameter})
 _CPU = torch.device("cpu")
@@ -108,8 +108,8 @@ def _untyped_storage(tensor: torch.Tensor) -> torch.UntypedStorage:
         raise _no_storage_error(tensor, error) from error
 
 
-def _no_storage_error(tensor: torch.Tensor, error: Exception) -> CheckpointError:
-    return CheckpointError(
+def _no_storage_error(tensor: torch.Tensor, error: Exception) -> InvalidArgumentError:
+    return InvalidArgumentError(
         f"a {type(tensor).__name__} with layout {tensor.layout} has no storage that can be saved: {error}",
         requirement="SHARD-SPLIT-007",
     )
@@ -117,7 +117,7 @@ def _no_storage_error(tensor: torch.Tensor, error: Exception) -> CheckpointError
 
 def _require_tensor(value: object) -> None:
     if not isinstance(value, torch.Tensor):
-        raise CheckpointError(
+        raise InvalidArgumentError(
             f"a value of type {type(value).__name__} is neither a tensor nor a string",
             requirement="SHARD-SPLIT-007",
         )

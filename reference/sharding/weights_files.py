@@ -22,7 +22,7 @@ from typing import Any
 import safetensors.torch
 import torch
 
-from ..errors import CheckpointError, SafetensorsError
+from ..errors import CorruptedCheckpointError, InvalidArgumentError, SafetensorsError
 from ..safetensors.header import read_safetensors_header
 from ..safetensors.torch_dtypes import torch_dtypes_and_shapes
 from .checkpoint_names import is_safetensors_name
@@ -42,11 +42,12 @@ def reads_as_safetensors(path: str | os.PathLike, *, safe: bool) -> bool:
 def list_weights_file(path: Path, *, safe: bool, weights_only: bool) -> ShardListing:
     """The tensor names, metadata and data size of the weights file at ``path``, without its data.
 
-    Raises ``SafetensorsError`` for a safetensors file that breaks a reader rule or holds a
-    tensor torch cannot hold (ST-LOAD-001) (or ``CheckpointError`` SHARD-PICKLE-002 when
-    ``safe`` made a file not named ``.safetensors`` be read as one), ``CheckpointError`` SHARD-LOAD-008 for a format torch cannot load, and for
-    pickles SHARD-PICKLE-001 (refused by the weights-only unpickler) or SHARD-PICKLE-003 (not a
-    dict of tensors).
+    Raises ``SafetensorsError`` for a safetensors file that breaks a reader rule (or
+    ``InvalidArgumentError`` SHARD-PICKLE-002 when ``safe`` made a file not named
+    ``.safetensors`` be read as one), ``UnsupportedDtypeError`` for a tensor torch cannot hold
+    (ST-LOAD-001), and ``CorruptedCheckpointError`` for a format torch cannot load
+    (SHARD-LOAD-008) and, for pickles, SHARD-PICKLE-001 (refused by the weights-only unpickler)
+    or SHARD-PICKLE-003 (not a dict of tensors).
     """
     if not reads_as_safetensors(path, safe=safe):
         return _list_pickle(path, weights_only=weights_only)
@@ -55,7 +56,7 @@ def list_weights_file(path: Path, *, safe: bool, weights_only: bool) -> ShardLis
     except SafetensorsError as error:
         if is_safetensors_name(path):
             raise
-        raise CheckpointError(
+        raise InvalidArgumentError(
             f"cannot be read as safetensors ({error.message}); with safe=True nothing is unpickled: "
             "pass safe=False to load a pickle you trust",
             requirement="SHARD-PICKLE-002",
@@ -67,7 +68,7 @@ def list_weights_file(path: Path, *, safe: bool, weights_only: bool) -> ShardLis
     listing = ShardListing(path, shapes, header.metadata, header.data_length)
     finding = format_finding(listing)
     if finding is not None:
-        raise CheckpointError.from_finding(finding)
+        raise CorruptedCheckpointError.from_finding(finding)
     return listing
 
 
@@ -95,7 +96,7 @@ def _list_pickle(path: Path, *, weights_only: bool) -> ShardListing:
     if not isinstance(contents, dict) or not all(
         isinstance(name, str) and isinstance(value, torch.Tensor) for name, value in contents.items()
     ):
-        raise CheckpointError(
+        raise CorruptedCheckpointError(
             f"holds a {type(contents).__name__} that is not a dict from names to tensors; it cannot be "
             "loaded into a model",
             requirement="SHARD-PICKLE-003",
@@ -105,22 +106,22 @@ def _list_pickle(path: Path, *, weights_only: bool) -> ShardListing:
 
 
 def _torch_load(path: Path, *, map_location: MapLocation, weights_only: bool, mmap: bool) -> Any:
-    """``torch.load``, with its errors for unreadable or refused pickles as ``CheckpointError``."""
+    """``torch.load``, with its errors for unreadable or refused pickles as ``CorruptedCheckpointError``."""
     try:
         return torch.load(path, map_location=map_location, weights_only=weights_only, mmap=mmap)
     except pickle.UnpicklingError as error:
         if weights_only:
-            raise CheckpointError(
+            raise CorruptedCheckpointError(
                 f"refused by torch's weights-only unpickler: {error}. Pass weights_only=False only for "
                 "files you trust: unpickling runs arbitrary code",
                 requirement="SHARD-PICKLE-001",
                 path=path,
             ) from error
-        raise CheckpointError(
+        raise CorruptedCheckpointError(
             f"is not a readable pickle: {error}", requirement="SHARD-PICKLE-003", path=path
         ) from error
     except (RuntimeError, EOFError) as error:
-        raise CheckpointError(
+        raise CorruptedCheckpointError(
             f"cannot be read by torch.load: {error}", requirement="SHARD-PICKLE-003", path=path
         ) from error
 
@@ -140,7 +141,7 @@ def _safetensors_device(map_location: MapLocation, path: Path) -> str | int:
         try:
             device = torch.device(map_location)
         except RuntimeError as error:
-            raise CheckpointError(
+            raise InvalidArgumentError(
                 f"map_location {map_location!r} is not a device: {error}",
                 requirement="SHARD-LOAD-007",
                 path=path,
@@ -149,7 +150,7 @@ def _safetensors_device(map_location: MapLocation, path: Path) -> str | int:
             logger.warning("safetensors cannot load onto the meta device; loading %s onto the CPU.", path)
             return "cpu"
         return str(device)
-    raise CheckpointError(
+    raise InvalidArgumentError(
         f"map_location of type {type(map_location).__name__} cannot be applied to a safetensors file: "
         "pass a device (a string, torch.device or index)",
         requirement="SHARD-LOAD-007",

@@ -16,14 +16,18 @@ import weightspec.reference
 
 PUBLIC_NAMES = [
     "CheckpointError",
+    "CorruptedCheckpointError",
     "DDUFCorruptedFileError",
     "DDUFEntry",
     "DDUFError",
     "DDUFExportError",
     "DDUFInvalidEntryNameError",
     "Finding",
+    "InvalidArgumentError",
     "SafetensorsError",
     "StateDictSplit",
+    "StrictLoadError",
+    "UnsupportedDtypeError",
     "WeightspecError",
     "collect_folder_entries",
     "export_entries_as_dduf",

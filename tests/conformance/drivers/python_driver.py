@@ -55,6 +55,8 @@ CATEGORIES = (
     (errors.DDUFCorruptedFileError, "corrupt-archive"),
     (errors.CheckpointError, "checkpoint-error"),
     (errors.SafetensorsError, "checkpoint-error"),
+    (errors.InvalidArgumentError, "checkpoint-error"),
+    (errors.UnsupportedDtypeError, "checkpoint-error"),
 )
 
 
@@ -87,7 +89,7 @@ def state_dict_of(descriptions: list[dict], tensors: dict) -> dict:
 
 def storage_of(description: dict | None) -> tuple[str, int]:
     if description is None:
-        raise errors.CheckpointError("not a tensor: it cannot be split", requirement="SHARD-SPLIT-007")
+        raise errors.InvalidArgumentError("not a tensor: it cannot be split", requirement="SHARD-SPLIT-007")
     return description["storage"], description["storage_nbytes"]
 
 

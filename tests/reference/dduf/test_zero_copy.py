@@ -15,6 +15,7 @@ import safetensors  # noqa: E402  (installed with safetensors.torch)
 
 from weightspec.reference import (  # noqa: E402  (after the importorskip of torch)
     SafetensorsError,
+    UnsupportedDtypeError,
     export_entries_as_dduf,
     load_safetensors_entry,
     read_dduf_file,
@@ -52,7 +53,7 @@ def test_every_safetensors_dtype_loads_as_safetensors_loads_it(tmp_path, dtype):
     plain.write_bytes(weights)
 
     if dtype in ("F6_E2M3", "F6_E3M2"):
-        with pytest.raises(SafetensorsError, match=dtype) as raised:
+        with pytest.raises(UnsupportedDtypeError, match=dtype) as raised:
             load_safetensors_entry(entry)
         assert raised.value.requirement == "ST-LOAD-001"
         with pytest.raises(safetensors.SafetensorError):  # the library has no torch dtype either
@@ -72,7 +73,7 @@ def test_an_f4_tensor_with_an_odd_last_dimension_is_refused(tmp_path, shape):
     data = bytes(math.prod(shape) // 2)
     weights = raw_safetensors({"x": {"dtype": "F4", "shape": shape, "data_offsets": [0, len(data)]}}, data)
     entry = archive_with(tmp_path, weights)[WEIGHTS]
-    with pytest.raises(SafetensorsError, match="last dimension") as raised:
+    with pytest.raises(UnsupportedDtypeError, match="last dimension") as raised:
         load_safetensors_entry(entry)
     assert (raised.value.requirement, raised.value.entry) == ("ST-LOAD-001", WEIGHTS)
 

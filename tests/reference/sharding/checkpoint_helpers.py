@@ -67,3 +67,10 @@ def read_json(path: Path) -> dict:
 
 def write_json(path: Path, document: dict) -> None:
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+
+
+def write_one_tensor_file(path: Path, dtype: str, shape: list[int], data: bytes) -> None:
+    """A safetensors file holding the one tensor ``w`` as given, written by hand: any dtype, any shape."""
+    header = json.dumps({"w": {"dtype": dtype, "shape": shape, "data_offsets": [0, len(data)]}}).encode()
+    header += b" " * (-len(header) % 8)
+    path.write_bytes(len(header).to_bytes(8, "little") + header + data)

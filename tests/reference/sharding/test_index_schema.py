@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from weightspec import spec
-from weightspec.reference import CheckpointError, split_torch_state_dict_into_shards
+from weightspec.reference import InvalidArgumentError, split_torch_state_dict_into_shards
 from weightspec.reference.sharding.split import check_filename_pattern
 
 SCHEMA = spec.schema("safetensors-index.schema.json")
@@ -185,7 +185,7 @@ def test_a_filename_pattern_is_accepted_exactly_when_its_names_are_valid_in_an_i
     )
     try:
         check_filename_pattern(pattern)
-    except CheckpointError as error:
+    except InvalidArgumentError as error:
         assert error.requirement == "SHARD-NAME-005"
         assert not names_valid
     else:

@@ -12,7 +12,12 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from weightspec import spec
-from weightspec.reference import CheckpointError, load_torch_model, save_torch_model, save_torch_state_dict
+from weightspec.reference import (
+    InvalidArgumentError,
+    load_torch_model,
+    save_torch_model,
+    save_torch_state_dict,
+)
 from weightspec.reference.safetensors.header import read_safetensors_header
 
 from .checkpoint_helpers import TiedModel, directory_snapshot, read_json, same_bits
@@ -63,7 +68,7 @@ def test_computed_total_size_wins_over_a_callers_key(tmp_path):
 
 
 def test_metadata_format_other_than_pt_is_refused(tmp_path):
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         save_torch_state_dict(four_tensors(), tmp_path, metadata={"format": "tf"})
     assert caught.value.requirement == "SHARD-SAVE-002"
     assert os.listdir(tmp_path) == []
@@ -71,7 +76,7 @@ def test_metadata_format_other_than_pt_is_refused(tmp_path):
 
 @pytest.mark.parametrize("metadata", [{"n": 1}, {1: "x"}, ["a"], {"x": None}])
 def test_metadata_that_is_not_strings_to_strings_is_refused_before_writing(tmp_path, metadata):
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         save_torch_state_dict(four_tensors(), tmp_path, metadata=metadata)
     assert caught.value.requirement == "SHARD-SAVE-007"
     assert os.listdir(tmp_path) == []
@@ -109,7 +114,7 @@ class TestSharedTensors:
 
     def test_overlapping_views_without_a_complete_one_are_refused(self, tmp_path):
         base = torch.arange(10.0)
-        with pytest.raises(CheckpointError) as caught:
+        with pytest.raises(InvalidArgumentError) as caught:
             save_torch_state_dict({"x": base[0:6], "y": base[4:10]}, tmp_path)
         assert caught.value.requirement == "SHARD-SAVE-001"
         assert os.listdir(tmp_path) == []
@@ -128,7 +133,7 @@ class TestSharedTensors:
 
 def test_non_contiguous_tensor_without_force_contiguous_is_refused(tmp_path):
     """SHARD-SAVE-010, naming the tensor, before anything is written."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         save_torch_state_dict({"t": torch.ones(3, 4).t()}, tmp_path, force_contiguous=False)
     assert (caught.value.requirement, caught.value.entry) == ("SHARD-SAVE-010", "t")
     assert os.listdir(tmp_path) == []
@@ -145,7 +150,7 @@ def test_empty_state_dict_is_refused_and_the_directory_left_as_it_was(tmp_path, 
     """SHARD-SAVE-005: a state dict with no tensor (strings are skipped) writes and removes nothing."""
     save_torch_state_dict(four_tensors(), tmp_path, max_shard_size=100)
     before = directory_snapshot(tmp_path)
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         save_torch_state_dict(state_dict, tmp_path)
     assert caught.value.requirement == "SHARD-SAVE-005"
     assert directory_snapshot(tmp_path) == before
@@ -157,7 +162,7 @@ def test_string_values_are_skipped(tmp_path):
 
 
 def test_a_value_that_is_neither_tensor_nor_string_is_refused_naming_it(tmp_path):
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         save_torch_state_dict({"w": torch.ones(2), "step": 3}, tmp_path)
     assert (caught.value.requirement, caught.value.entry) == ("SHARD-SPLIT-007", "step")
     assert os.listdir(tmp_path) == []
@@ -165,7 +170,7 @@ def test_a_value_that_is_neither_tensor_nor_string_is_refused_naming_it(tmp_path
 
 @pytest.mark.parametrize("pattern", ["model.safetensors", "sub/model{suffix}.safetensors"])
 def test_bad_filename_pattern_is_refused_before_writing(tmp_path, pattern):
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         save_torch_state_dict(four_tensors(), tmp_path, filename_pattern=pattern)
     assert caught.value.requirement in ("SHARD-NAME-002", "SHARD-NAME-005")
     assert os.listdir(tmp_path) == []

@@ -12,7 +12,7 @@ from huggingface_hub.serialization import _base as hub_base
 from hypothesis import given
 from hypothesis import strategies as st
 
-from weightspec.reference import CheckpointError, parse_size_to_int
+from weightspec.reference import InvalidArgumentError, parse_size_to_int
 from weightspec.reference.sharding.sizes import MAX_SHARD_SIZE, SIZE_UNITS
 
 
@@ -89,7 +89,7 @@ def test_accepted_sizes(size, expected):
 )
 def test_refused_sizes_name_the_value(size, problem):
     """SHARD-SIZE-002."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         parse_size_to_int(size)
     assert caught.value.requirement == "SHARD-SIZE-002"
     assert problem in caught.value.message
@@ -129,7 +129,7 @@ def test_fractional_sizes_are_exact_then_rounded_down(whole, fraction, unit):
     text = f"{whole}.{fraction}{unit}"
     exact = Decimal(f"{whole}.{fraction}") * SIZE_UNITS[unit]
     if exact < 1:
-        with pytest.raises(CheckpointError):
+        with pytest.raises(InvalidArgumentError):
             parse_size_to_int(text)
         return
     assert parse_size_to_int(text) == math.floor(exact)

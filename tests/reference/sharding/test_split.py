@@ -12,7 +12,7 @@ import torch
 from huggingface_hub.serialization import _base as hub_base
 
 from weightspec.reference import (
-    CheckpointError,
+    InvalidArgumentError,
     StateDictSplit,
     split_state_dict_into_shards_factory,
     split_torch_state_dict_into_shards,
@@ -225,7 +225,7 @@ def test_the_state_dict_is_not_changed():
 def test_a_value_that_is_not_a_tensor_with_storage_is_refused_by_name(value, kind):
     """SHARD-SPLIT-007: the error names the key (huggingface_hub fails with AttributeError or NotImplementedError)."""
     state_dict = {"fine": torch.zeros(1), "the.bad.one": value}
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_torch_state_dict_into_shards(state_dict)
     assert caught.value.requirement == "SHARD-SPLIT-007"
     assert caught.value.entry == "the.bad.one"
@@ -247,7 +247,7 @@ def test_a_value_that_is_not_a_tensor_with_storage_is_refused_by_name(value, kin
 )
 def test_a_pattern_without_suffix_is_refused(pattern):
     """SHARD-NAME-002. Difference: huggingface_hub accepts "model.safetensors" and names every shard alike."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_torch_state_dict_into_shards({"a": torch.zeros(1)}, filename_pattern=pattern)
     assert caught.value.requirement == "SHARD-NAME-002"
     assert repr(pattern) in str(caught.value)
@@ -283,13 +283,13 @@ def test_huggingface_hub_names_every_shard_alike_without_suffix():
 def test_a_pattern_that_cannot_name_plain_files_is_refused(pattern):
     """SHARD-NAME-005. Difference: huggingface_hub accepts the path-like patterns and writes an index that
     loaders refuse (SHARD-INDEX-002), and fails with KeyError or ValueError on the others."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_torch_state_dict_into_shards({"a": torch.zeros(1)}, filename_pattern=pattern)
     assert caught.value.requirement == "SHARD-NAME-005"
 
 
 def test_a_pattern_that_is_not_a_string_is_refused():
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_torch_state_dict_into_shards(
             {"a": torch.zeros(1)}, filename_pattern=b"model{suffix}.safetensors"
         )
@@ -308,7 +308,7 @@ def test_patterns_with_only_suffix_fields_are_accepted(pattern):
 
 def test_a_bad_size_is_refused_before_any_tensor_is_looked_at():
     """SHARD-SIZE-002 (the sizes themselves are tested in test_sizes.py)."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_torch_state_dict_into_shards({"bad": 5}, max_shard_size="0GB")
     assert caught.value.requirement == "SHARD-SIZE-002"
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from weightspec.reference import CheckpointError, get_tf_storage_size, split_tf_state_dict_into_shards
+from weightspec.reference import InvalidArgumentError, get_tf_storage_size, split_tf_state_dict_into_shards
 
 from .split_helpers import split_fields
 
@@ -89,7 +89,7 @@ def test_variables_of_keras_and_numpy_arrays_are_sized_too():
 )
 def test_values_that_are_not_numeric_tensors_of_known_shape_are_refused(value, words):
     """SHARD-SPLIT-007, and the split names the key."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_tf_state_dict_into_shards({"good": tf.zeros(1), "bad.one": value()})
     assert caught.value.requirement == "SHARD-SPLIT-007"
     assert caught.value.entry == "bad.one"
@@ -129,10 +129,10 @@ def test_a_split_by_hand():
 
 
 def test_a_bad_pattern_or_size_is_refused():
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_tf_state_dict_into_shards({"a": tf.zeros(1)}, filename_pattern="tf_model.h5")
     assert caught.value.requirement == "SHARD-NAME-002"
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         split_tf_state_dict_into_shards({"a": tf.zeros(1)}, max_shard_size=-1)
     assert caught.value.requirement == "SHARD-SIZE-002"
 

@@ -10,7 +10,7 @@ import torch.distributed as dist
 from huggingface_hub.serialization._torch import get_torch_storage_id as hub_storage_id
 from huggingface_hub.serialization._torch import get_torch_storage_size as hub_storage_size
 
-from weightspec.reference import CheckpointError, get_torch_storage_id, get_torch_storage_size
+from weightspec.reference import InvalidArgumentError, get_torch_storage_id, get_torch_storage_size
 from weightspec.reference.sharding.torch_storage import torch_storage_id_and_size
 
 ALL_DTYPES = sorted({value for value in vars(torch).values() if isinstance(value, torch.dtype)}, key=str)
@@ -192,7 +192,7 @@ def test_dtensors_are_identified_by_their_local_shard_and_sized_globally(one_pro
 @pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
 def test_values_without_storage_are_refused(function, value, words):
     """SHARD-SPLIT-007 (huggingface_hub raises AttributeError or NotImplementedError from inside torch)."""
-    with pytest.raises(CheckpointError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         function(value())
     assert caught.value.requirement == "SHARD-SPLIT-007"
     assert words in caught.value.message
