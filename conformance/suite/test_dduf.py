@@ -2,8 +2,9 @@
 
 - ``dduf-read``: a case rejected with reader scope must be refused as a corrupt archive (naming
   its requirement, where the implementation names IDs); every other case (valid, or broken only
-  in entry contents) must open, with exactly the entries that ``zipfile`` locates: the same
-  names in directory order, at the same data offsets, with the same lengths.
+  in entry contents) must open, with exactly the entries that the layout oracle decodes (the
+  parser generated from ``spec/dduf.ksy``, independent of the reference): the same names in
+  directory order, at the same data offsets, with the same lengths.
 - ``dduf-validate-deep``: a valid case has no finding; a rejected one (reader or deep scope) is
   reported, naming its requirement where the validator names IDs. For a broken ``.safetensors``
   entry, naming DDUF-DEEP-003 is as right as naming the ST- requirement the case expects.
@@ -16,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from weightspec.conformance import Case, all_cases
+from weightspec.conformance.entry_lists import entries_differ
 from weightspec.conformance.harness.adapter import DDUF_READ, DDUF_VALIDATE_DEEP
 from weightspec.conformance.harness.judging import expect_acceptance, expect_refusal
-from weightspec.conformance.located_entries import entries_differ, located_entries
+from weightspec.conformance.oracle import decode_entries
 
 CASES = all_cases()
 IDS = [case.id for case in CASES]
@@ -38,7 +40,7 @@ def test_dduf_read(case: Case, conformance, tmp_path: Path) -> None:
     if case.expected.scope == "reader":
         judgement = expect_refusal(outcome, DDUF_READ, case.expected.requirement, case.description)
     else:
-        expected = located_entries(path.read_bytes())
+        expected = decode_entries(path.read_bytes())
         judgement = expect_acceptance(outcome, lambda entries: entries_differ(expected, entries))
     conformance.conclude(judgement)
 

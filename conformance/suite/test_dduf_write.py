@@ -4,12 +4,14 @@ For valid entries (``strategies.dduf_entries()``), the archive written:
 
 - ``writes-valid-archives``: has no finding of the reference's deep validator, which stands
   here for the spec's reader and deep requirements;
-- ``keeps-names-and-bytes``: reads back with Python's ``zipfile`` to exactly the names and bytes
-  given (non-ASCII names included, which needs flag bit 11);
+- ``keeps-names-and-bytes``: reads back with Python's ``zipfile``, and decodes with the layout
+  oracle (the parser generated from ``spec/dduf.ksy``), to exactly the names and bytes given
+  (non-ASCII names included, which needs flag bit 11);
 - ``is-deterministic``: is the same bytes when written twice, with every timestamp
   1980-01-01 00:00:00 (so that it is also the same bytes on another day);
-- ``writes-files-like-bytes``: is the same archive (entries at the same offsets with the same
-  bytes) whether the entries' contents are given as files or as bytes.
+- ``writes-files-like-bytes``: is the same archive (entries at the same offsets, as the layout
+  oracle decodes them, with the same bytes) whether the entries' contents are given as files or
+  as bytes.
 
 Then one test per rule of entry names and pipeline structure: an otherwise valid archive with a
 name (or ``model_index.json``) that breaks that rule must be refused.
@@ -30,6 +32,7 @@ pytest.importorskip("torch", reason="the writer properties need torch: pip insta
 
 from hypothesis import given
 
+from weightspec.conformance.entry_lists import entries_differ
 from weightspec.conformance.harness.adapter import DDUF_WRITE
 from weightspec.conformance.harness.judging import (
     PASSED,
@@ -37,7 +40,7 @@ from weightspec.conformance.harness.judging import (
     expect_refusal,
     require,
 )
-from weightspec.conformance.located_entries import entries_differ, located_entries
+from weightspec.conformance.oracle import OracleError, decode_entries
 from weightspec.conformance.strategies import CONFIG_FILES, MODEL_INDEX, dduf_entries
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -52,6 +55,12 @@ def _write(conformance, entries, directory: Path, name: str = "written.dduf"):
 def _content_of(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _decoded_content_of(path: Path) -> dict[str, bytes]:
+    """Each entry's bytes where the layout oracle locates them; raises ``OracleError``."""
+    data = path.read_bytes()
+    return {entry.name: data[entry.offset : entry.offset + entry.length] for entry in decode_entries(data)}
 
 
 @pytest.mark.conformance(DDUF_WRITE, name="writes-valid-archives", requirements=("DDUF-WRITE-001",))
@@ -84,11 +93,18 @@ def test_keeps_names_and_bytes(conformance, tmp_path: Path) -> None:
             outcome, path = _write(conformance, entries, Path(directory))
 
             def differences(_):
-                read = _content_of(path)
-                if sorted(read) != sorted(name for name, _ in entries):
-                    return f"zipfile reads the names {sorted(read)}, expected {sorted(n for n, _ in entries)}"
-                wrong = [name for name, data in entries if read[name] != data]
-                return wrong and f"zipfile reads other bytes for {wrong}"
+                try:
+                    readings = {"zipfile": _content_of(path), "the layout oracle": _decoded_content_of(path)}
+                except OracleError as error:
+                    return f"the layout oracle cannot decode the archive: {error}"
+                expected_names = sorted(name for name, _ in entries)
+                for reader, read in readings.items():
+                    if sorted(read) != expected_names:
+                        return f"{reader} reads the names {sorted(read)}, expected {expected_names}"
+                    wrong = [name for name, data in entries if read[name] != data]
+                    if wrong:
+                        return f"{reader} reads other bytes for {wrong}"
+                return None
 
             require(expect_acceptance(outcome, differences))
 
@@ -135,8 +151,11 @@ def test_writes_files_like_bytes(conformance, tmp_path: Path) -> None:
             from_files, files_path = _write(conformance, as_files, directory, "from-files.dduf")
 
             def differences(_):
-                expected = located_entries(bytes_path.read_bytes())
-                located = entries_differ(expected, located_entries(files_path.read_bytes()))
+                try:
+                    expected = decode_entries(bytes_path.read_bytes())
+                    located = entries_differ(expected, decode_entries(files_path.read_bytes()))
+                except OracleError as error:
+                    return f"the layout oracle cannot decode the archive: {error}"
                 if located:
                     return f"from files, the archive {located}"
                 if _content_of(files_path) != _content_of(bytes_path):
@@ -339,7 +358,7 @@ ZIP64_ENTRY_COUNT = 0xFFFF + 1  # one more than the end record's 16-bit count ca
 @pytest.mark.conformance(DDUF_WRITE, name="uses-zip64-for-many-entries", requirements=("DDUF-WRITE-002",))
 def test_uses_zip64_for_many_entries(conformance, tmp_path: Path) -> None:
     """65,536 entries do not fit the end record's count: the archive needs ZIP64 end records, and
-    every entry must still be found where zipfile locates it."""
+    the layout oracle must still decode every entry."""
     index = json.dumps({"_class_name": "Pipeline", "notes": ["diffusers", "Notes"]}).encode()
     entries = [("model_index.json", index), ("notes/config.json", b"{}")]
     entries += [(f"notes/{number:05d}.txt", b"") for number in range(ZIP64_ENTRY_COUNT - 2)]
@@ -349,7 +368,12 @@ def test_uses_zip64_for_many_entries(conformance, tmp_path: Path) -> None:
         data = path.read_bytes()
         if data[-42:-38] != b"PK\x06\x07" or data[-22:-18] != b"PK\x05\x06":
             return f"{len(entries)} entries, but no ZIP64 end locator right before the end record"
-        found = located_entries(data)
-        return None if len(found) == len(entries) else f"zipfile finds {len(found)} of {len(entries)} entries"
+        try:
+            found = decode_entries(data)
+        except OracleError as error:
+            return f"the layout oracle cannot decode the archive: {error}"
+        if len(found) != len(entries):
+            return f"the layout oracle finds {len(found)} of {len(entries)} entries"
+        return None
 
     conformance.conclude(expect_acceptance(outcome, check))

@@ -2,9 +2,9 @@
 with ``npm ci`` into a cache folder of this test module.
 
 ``huggingface.js`` (``@huggingface/dduf``): it declares the installed package; it reads every
-valid case with the entries zipfile locates; its outcomes over the whole case library match the
-shipped expectation file exactly; it tells a documented refusal from a crash; without node or
-npm it is unavailable with the reason; and a second factory call reuses the install.
+valid case with the entries the layout oracle decodes; its outcomes over the whole case library
+match the shipped expectation file exactly; it tells a documented refusal from a crash; without
+node or npm it is unavailable with the reason; and a second factory call reuses the install.
 
 ``huggingface.js-hub`` (``@huggingface/hub``'s ``parseSafetensorsMetadata`` over the driver's
 local Hub): it declares the installed package; it inspects a single file, a directory, a sharded
@@ -26,6 +26,7 @@ from weightspec.conformance import Case, case_by_id
 from weightspec.conformance.adapters.huggingface_js import INSTALLED_MARKER, huggingface_js
 from weightspec.conformance.adapters.huggingface_js_hub import huggingface_js_hub
 from weightspec.conformance.adapters.subprocess_driver import SubprocessAdapter
+from weightspec.conformance.entry_lists import entries_differ
 from weightspec.conformance.harness.adapter import CHECKPOINT_INSPECT, DDUF_READ, TensorSpec, call
 from weightspec.conformance.harness.errors import ImplementationUnavailable
 from weightspec.conformance.harness.expectations import builtin_expectations
@@ -38,7 +39,7 @@ from weightspec.conformance.harness.outcomes import (
     FILE_NOT_FOUND,
     REFUSED,
 )
-from weightspec.conformance.located_entries import entries_differ, located_entries
+from weightspec.conformance.oracle import decode_entries
 
 DRIVERS = Path(__file__).resolve().parents[2] / "conformance" / "adapters" / "drivers"
 DRIVER_FOLDER = DRIVERS / "huggingface-js"
@@ -92,7 +93,7 @@ def test_declares_the_locked_package_version(adapter: SubprocessAdapter) -> None
 
 
 @needs_node
-def test_reads_a_valid_case_with_the_entries_zipfile_locates(
+def test_reads_a_valid_case_with_the_entries_the_oracle_decodes(
     adapter: SubprocessAdapter, valid_case: Case, write_case
 ) -> None:
     path = write_case(valid_case)
@@ -101,7 +102,7 @@ def test_reads_a_valid_case_with_the_entries_zipfile_locates(
         assert outcome.kind == REFUSED, f"listed in huggingface.js.toml as refused, but {outcome.describe()}"
         return
     assert outcome.kind == ACCEPTED, outcome.describe()
-    assert outcome.value == located_entries(path.read_bytes())
+    assert outcome.value == decode_entries(path.read_bytes())
 
 
 @needs_node
@@ -114,7 +115,7 @@ def test_expectation_file_lists_exactly_the_failing_cases(
     if case.expected.scope == "reader":
         judgement = expect_refusal(outcome, DDUF_READ, case.expected.requirement, case.description)
     else:
-        expected = located_entries(path.read_bytes())
+        expected = decode_entries(path.read_bytes())
         judgement = expect_acceptance(outcome, lambda entries: entries_differ(expected, entries))
     listed = _known_divergence(case, adapter.version) is not None
     assert listed == (not judgement.passed), (
