@@ -9,6 +9,7 @@ shared tensors (SHARD-LOAD-005), half-precision and 8-bit dtypes, what the loade
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -101,6 +102,20 @@ def _shard_2_linked_inside(family: Family, directory: Path) -> None:
     (directory / BLOB).parent.mkdir()
     os.replace(directory / family.shard(2), directory / BLOB)
     os.symlink(BLOB, directory / family.shard(2))
+
+
+def _shards_under_side_names(family: Family, directory: Path) -> None:
+    """What a save of as many shards, killed after its protect step, leaves (SHARD-SAVE-012)."""
+    index_path = directory / family.index
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    side_name = {
+        shard: shard.removesuffix(".safetensors") + ".previous.safetensors"
+        for shard in index["weight_map"].values()
+    }
+    for shard, side in side_name.items():
+        os.replace(directory / shard, directory / side)
+    index["weight_map"] = {tensor: side_name[shard] for tensor, shard in index["weight_map"].items()}
+    index_path.write_text(json.dumps(index, indent=2), encoding="utf-8")
 
 
 def _pickle_in_directory(family: Family, directory: Path) -> Path:
@@ -215,6 +230,13 @@ def cases(family: Family) -> tuple[CheckpointCase, ...]:
             ("SHARD-LOAD-008",),
             "The third shard's metadata holds a producer key but no format key, which SHARD-LOAD-008 allows.",
             changed_baseline(_shard_3_metadata({"producer": "weightspec conformance"})),
+        ),
+        valid(
+            "valid-shards-under-side-names",
+            ("SHARD-SAVE-015",),
+            "Every shard under its side name (model-00001-of-00004.previous.safetensors), as the index names"
+            " them: what a replacing save leaves when killed.",
+            changed_baseline(_shards_under_side_names),
         ),
         valid(
             "valid-shard-linked-inside-the-directory",

@@ -64,6 +64,7 @@ NOT_REFUSABLE = {
     "SHARD-LOAD-006": "a refused load returns no model, so whether it was changed first is not visible",
     "SHARD-LOAD-007": "the suite runs on the CPU and checkpoint-load passes no map_location",
     "SHARD-LOAD-010": "it says what a load must do, not refuse: valid-sharded-checkpoint-by-index-file checks it",
+    "SHARD-SAVE-015": "it says what a load must accept, not refuse: valid-shards-under-side-names checks it",
 }
 
 

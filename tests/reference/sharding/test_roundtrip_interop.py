@@ -122,6 +122,11 @@ def test_validate_accepts_checkpoints_of_both(tmp_path):
     "name", ["save_torch_model", "save_torch_state_dict", "load_torch_model", "load_state_dict_from_file"]
 )
 def test_same_parameters_and_defaults_as_huggingface_hub(name):
-    ours = inspect.signature(getattr(reference, name)).parameters.values()
+    """huggingface_hub's parameters, in order; the saves add ``fsync`` (SHARD-SAVE-016) after them, keyword-only."""
+    ours = list(inspect.signature(getattr(reference, name)).parameters.values())
     theirs = inspect.signature(getattr(huggingface_hub, name)).parameters.values()
-    assert [(p.name, p.kind, p.default) for p in ours] == [(p.name, p.kind, p.default) for p in theirs]
+    added = [(p.name, p.kind, p.default) for p in ours[len(theirs) :]]
+    assert added == ([("fsync", inspect.Parameter.KEYWORD_ONLY, False)] if name.startswith("save") else [])
+    assert [(p.name, p.kind, p.default) for p in ours[: len(theirs)]] == [
+        (p.name, p.kind, p.default) for p in theirs
+    ]

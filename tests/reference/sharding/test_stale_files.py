@@ -14,18 +14,22 @@ from weightspec.reference.sharding.checkpoint_names import pattern_files
 TENSORS = {name: torch.full((16,), float(i + 1)) for i, name in enumerate("abcd")}
 
 
-def test_an_earlier_saves_index_is_removed_before_its_shards(tmp_path, monkeypatch):
-    """SHARD-SAVE-004: the old index goes first, so no index ever points at a removed shard."""
+def test_an_earlier_saves_files_go_before_the_transitional_index(tmp_path, monkeypatch):
+    """SHARD-SAVE-013, 014: sharded -> single: the side name, then the old shards, then the index, so
+    that no instant shows huggingface_hub two weights files without an index."""
     save_torch_state_dict(TENSORS, tmp_path, max_shard_size=100)  # 4 shards and an index
     removed = []
-    real_remove = os.remove
+    real_unlink = os.unlink
     monkeypatch.setattr(
-        os, "remove", lambda path: (removed.append(os.path.basename(path)), real_remove(path))
+        os, "unlink", lambda path: (removed.append(os.path.basename(path)), real_unlink(path))
     )
     save_torch_state_dict(TENSORS, tmp_path, max_shard_size=10_000)  # one file: every old name is stale
-    stale = [name for name in removed if not name.startswith(".")]
-    assert stale[0] == "model.safetensors.index.json", removed
-    assert sorted(stale[1:]) == [f"model-0000{i}-of-00004.safetensors" for i in range(1, 5)]
+    assert [name for name in removed if not name.startswith(".")] == [
+        "model.incoming.safetensors",
+        *[f"model-0000{i}-of-00004.safetensors" for i in range(1, 5)],
+        "model.safetensors.index.json",
+    ]
+    assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]
 
 
 def test_shards_numbered_past_99999_are_files_of_the_pattern(tmp_path):
