@@ -2,8 +2,9 @@
 
 Run: ``python -m benchmarks`` (or ``tox -e bench``).
 
-Options: ``--only dduf|sharding|conformance``, ``--rounds N`` (default 9), ``--size-mib N`` (default 1024),
-``--dir PATH`` (scratch directory on the disk to measure; default a temporary directory).
+Options: ``--only dduf|sharding|durability|conformance|cli``, ``--rounds N`` (default 9),
+``--size-mib N`` (default 1024), ``--dir PATH`` (scratch directory on the disk to measure; default a
+temporary directory).
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks import bench_conformance, bench_dduf, bench_sharding
+from benchmarks import bench_cli, bench_conformance, bench_dduf, bench_durability, bench_sharding
 from benchmarks.harness import print_table
 
-SUITES = {"dduf": bench_dduf.run, "sharding": bench_sharding.run, "conformance": bench_conformance.run}
+SUITES = {
+    "dduf": bench_dduf.run,
+    "sharding": bench_sharding.run,
+    "durability": bench_durability.run,
+    "conformance": bench_conformance.run,
+    "cli": bench_cli.run,
+}
 
 
 def main() -> None:

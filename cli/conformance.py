@@ -10,9 +10,7 @@ requirement ID, ``-n`` for pytest-xdist workers) works the same way here.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-import tempfile
 from pathlib import Path
 
 from .output import EXIT_ERROR, EXIT_INVALID, EXIT_OK, print_error
@@ -45,6 +43,7 @@ exit codes:
   2  usage error: an unknown or unavailable implementation, an unreadable expectation file
 
 examples:
+  weightspec conformance -k DDUF-NAME-003
   weightspec conformance
   weightspec conformance --impl all --report report.html
   weightspec conformance --impl huggingface_hub -k DDUF-NAME-003
@@ -119,6 +118,9 @@ def pytest_arguments(args: argparse.Namespace, *, config: Path, report: Path | N
 
 
 def run(args: argparse.Namespace) -> int:
+    import contextlib
+    import tempfile
+
     try:
         import pytest
     except ImportError:

@@ -10,6 +10,7 @@ loads the checkpoint successfully instead of failing for another reason.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -26,7 +27,7 @@ from .baseline import (
     write_baseline,
 )
 from .case import CheckpointCase
-from .families import Family
+from .families import SHARD_COUNT, Family
 
 INDEX_LIMIT = 10 * 1024 * 1024  # SHARD-INDEX-004
 
@@ -75,6 +76,24 @@ def _build_shard_1_in_the_parent_directory(family: Family, directory: Path) -> P
     os.replace(checkpoint / family.shard(1), directory / OUTSIDE_FILE)
     _map_shard_1_to(family, checkpoint, f"../{OUTSIDE_FILE}")
     return checkpoint
+
+
+def _renumber_shards(name_of: Callable[[Family, int], str]):
+    """A change: shard ``i`` of the baseline renamed ``name_of(family, i)``, and the index with it."""
+
+    def renumber(family: Family, directory: Path) -> None:
+        names = {family.shard(i): name_of(family, i) for i in range(1, SHARD_COUNT + 1)}
+        for old, new in names.items():
+            os.replace(directory / old, directory / new)
+        edit_index(
+            family,
+            directory,
+            lambda index: index["weight_map"].update(
+                {tensor: names[shard] for tensor, shard in index["weight_map"].items()}
+            ),
+        )
+
+    return renumber
 
 
 def cases(family: Family) -> tuple[CheckpointCase, ...]:
@@ -192,6 +211,26 @@ def cases(family: Family) -> tuple[CheckpointCase, ...]:
             _shard_1_as_a_pickle,
             file=index,
             entry=first,
+        ),
+        broken_case(
+            family,
+            "index-shard-numbered-past-the-count",
+            "SHARD-INDEX-007",
+            f"The last of the {SHARD_COUNT} shards is named {family.shard(SHARD_COUNT + 1, SHARD_COUNT)}, "
+            f"shard {SHARD_COUNT + 1} of {SHARD_COUNT}, in the index and on disk.",
+            _renumber_shards(lambda family, i: family.shard(i + (i == SHARD_COUNT), SHARD_COUNT)),
+            file=index,
+            entry=family.first(SHARD_COUNT),
+        ),
+        broken_case(
+            family,
+            "index-shard-count-disagrees",
+            "SHARD-INDEX-007",
+            f"Each of the {SHARD_COUNT} shards is named as one of {SHARD_COUNT + 1} "
+            f"({family.shard(1, SHARD_COUNT + 1)} ...), in the index and on disk.",
+            _renumber_shards(lambda family, i: family.shard(i, SHARD_COUNT + 1)),
+            file=index,
+            entry=family.first(1),
         ),
         broken_case(
             family,

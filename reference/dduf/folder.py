@@ -16,12 +16,16 @@ with the requirement that decides it. Nothing is left out silently:
 
 Entries come in a fixed order: ``model_index.json`` first (readers and the writer's structure
 check see it first), then the others sorted by name.
+
+``folder_contents(folder)`` makes the same choices without raising for the files that cannot be
+included: it lists them as findings, for a validator that reports every one.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import DDUFExportError, DDUFInvalidEntryNameError, Finding
 from .names import name_findings
@@ -29,6 +33,17 @@ from .structure import MODEL_INDEX
 
 _HIDDEN = "DDUF-WRITE-007: hidden files and folders are not exported"
 _DEEP_FOLDER_LINK = "DDUF-NAME-009: links to folders inside a component folder are not followed"
+
+
+class FolderContents(NamedTuple):
+    """What ``folder_contents`` found: the entries to write, in archive order (entry name, file path);
+    the files skipped, with the reason (relative posix path, reason); and the files that cannot be
+    included, one finding each (DDUF-NAME-*, DDUF-LIMIT-001, DDUF-ENTRY-007, naming the folder and
+    the file's relative path), in the order the folder was walked."""
+
+    entries: list[tuple[str, Path]]
+    skipped: list[tuple[str, str]]
+    refused: list[Finding]
 
 
 def collect_folder_entries(
@@ -39,11 +54,25 @@ def collect_folder_entries(
     Raises ``DDUFExportError`` when ``folder_path`` is not a folder or a file cannot be included
     (see the module docstring), ``DDUFInvalidEntryNameError`` for a bad name of an allowed file.
     """
+    contents = folder_contents(folder_path)
+    if contents.refused:
+        first = contents.refused[0]
+        error = DDUFExportError if first.requirement == "DDUF-ENTRY-007" else DDUFInvalidEntryNameError
+        raise error.from_finding(first)
+    return contents.entries, contents.skipped
+
+
+def folder_contents(folder_path: str | os.PathLike) -> FolderContents:
+    """The entries, skipped files and refused files of the pipeline folder ``folder_path``.
+
+    Raises ``DDUFExportError`` when ``folder_path`` is not a folder or cannot be listed.
+    """
     folder = Path(folder_path)
     if not folder.is_dir():
         raise DDUFExportError("not a folder", path=folder)
     entries: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
+    refused: list[Finding] = []
     try:
         candidates = list(_walk(folder, "", skipped))
     except OSError as error:
@@ -54,19 +83,15 @@ def collect_folder_entries(
         if extension:
             skipped.append((relative, _reason(extension[0])))
         elif findings:
-            raise DDUFInvalidEntryNameError.from_finding(findings[0])
+            refused.append(findings[0])
         elif not file_path.is_file():  # follows links: False for a broken link or a special file
-            raise DDUFExportError(
-                "not a regular file (a broken symbolic link or a special file)",
-                requirement="DDUF-ENTRY-007",
-                path=folder,
-                entry=relative,
-            )
+            message = "not a regular file (a broken symbolic link or a special file)"
+            refused.append(Finding("DDUF-ENTRY-007", os.fspath(folder), message, entry=relative))
         else:
             entries.append((relative, file_path))
     entries.sort(key=lambda entry: (entry[0] != MODEL_INDEX, entry[0]))
     skipped.sort()
-    return entries, skipped
+    return FolderContents(entries, skipped, refused)
 
 
 def _walk(directory: Path, prefix: str, skipped: list[tuple[str, str]]):

@@ -11,19 +11,22 @@ DDUF-INDEX-003/004 about a folder, which has no header of its own (folders are i
 - ``structure_findings``: DDUF-INDEX-001..004 and DDUF-LIMIT-003 for an archive's index and names;
 - ``MAX_ENTRIES``: DDUF-LIMIT-002, checked by the reader once the central directory is found, and
   by the writer before each entry.
+
+jsonschema is imported only for an index that ``_plainly_valid`` cannot pass: importing it takes
+longer than validating a small archive, and the indexes that pipelines are saved with pass.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Collection
-
-import jsonschema
-
-from weightspec import spec
+from typing import TYPE_CHECKING
 
 from .. import _strict_json
 from ..errors import Finding
+
+if TYPE_CHECKING:
+    import jsonschema
 
 MODEL_INDEX = "model_index.json"
 FOLDER_CONFIG_FILES = (
@@ -57,6 +60,10 @@ def parse_model_index(
         index = _strict_json.parse(index_bytes).value
     except _strict_json.StrictJSONError as error:
         return None, [finding("DDUF-INDEX-002", f"model_index.json is {error.message} (byte {error.offset})")]
+    if _plainly_valid(index):
+        return index, []
+    import jsonschema
+
     problem = jsonschema.exceptions.best_match(_model_index_validator().iter_errors(index))
     if problem is not None:
         where = "/".join(str(part) for part in problem.absolute_path) or "top level"
@@ -110,6 +117,22 @@ def structure_findings(
     return found
 
 
+def _plainly_valid(index: object) -> bool:
+    """True only for a value that ``model_index.schema.json`` accepts: an object whose ``_class_name``
+    is a non-empty string and whose ``_diffusers_version``, if present, is a string (the schema
+    constrains nothing else). False decides nothing: the schema does."""
+    return (
+        isinstance(index, dict)
+        and isinstance(index.get("_class_name"), str)
+        and index["_class_name"] != ""
+        and isinstance(index.get("_diffusers_version", ""), str)
+    )
+
+
 @functools.cache
 def _model_index_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
+    from weightspec import spec
+
     return jsonschema.Draft202012Validator(spec.schema("model_index.schema.json"))

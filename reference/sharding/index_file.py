@@ -10,7 +10,9 @@ index or raises ``CorruptedCheckpointError`` for the first finding. Checks run i
 1. SHARD-INDEX-004: at most 10 MiB (a failure stops here, before anything is parsed);
 2. SHARD-INDEX-001: UTF-8 JSON, with SHARD-INDEX-006 (duplicate keys) checked while parsing;
 3. SHARD-INDEX-001: valid against ``schemas/safetensors-index.schema.json`` (a failure stops here);
-4. per ``weight_map`` entry: SHARD-INDEX-002 (a plain file name) and SHARD-INDEX-005 (the extension).
+4. per ``weight_map`` entry: SHARD-INDEX-002 (a plain file name) and SHARD-INDEX-005 (the extension);
+5. per shard named as shard i of n (``-00003-of-00004``): SHARD-INDEX-007 (1 <= i <= n, and n the
+   number of shards the index names).
 
 What needs the shards themselves (SHARD-INDEX-003, SHARD-LOAD-001..003) is in ``shard_checks``.
 """
@@ -33,6 +35,8 @@ from ..errors import CorruptedCheckpointError, Finding
 MAX_INDEX_FILE_SIZE = 10 * 1024 * 1024  # SHARD-INDEX-004; huggingface_hub's limit
 SCHEMA = "safetensors-index.schema.json"
 _CONTROL_CHARACTER = re.compile("[\x00-\x1f]")
+# The numbering of SHARD-NAME-001 before the extension: five digits or more, as names widen past 99,999.
+_SHARD_NUMBERING = re.compile(r"-(\d{5,})-of-(\d{5,})\Z")
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def index_findings(
         if shard_name_problem(shard) is None and not shard.endswith(extension):
             message = f"shard {shard!r} does not end with {extension!r}, the extension this index describes"
             findings.append(Finding("SHARD-INDEX-005", str(path), message, entry=tensor))
+    findings += _numbering_findings(path, shard_view["weight_map"], extension=extension)
     metadata = document["metadata"]
     # The schema lets an integer be written as 4.0, as some tools write total_size.
     return CheckpointIndex(path, int(metadata["total_size"]), document["weight_map"], metadata), findings
@@ -119,6 +124,33 @@ def shard_name_problem(name: str) -> str | None:
     if _CONTROL_CHARACTER.search(name):
         return "contains a control character"
     return None
+
+
+def _numbering_findings(path: Path, first_tensors: dict[str, str], *, extension: str) -> list[Finding]:
+    """SHARD-INDEX-007 for the shards of ``first_tensors`` (first tensor -> shard, one per shard).
+
+    A shard named ``<stem>-<i>-of-<n><extension>`` must have 1 <= i <= n, and n must be the number
+    of shards; other names (a single file's, a plain or wrongly typed one) are not numbered.
+    """
+    count = len(first_tensors)
+    findings = []
+    for tensor, shard in first_tensors.items():
+        if not shard.endswith(extension) or shard_name_problem(shard) is not None:
+            continue  # SHARD-INDEX-005 or SHARD-INDEX-002
+        numbering = _SHARD_NUMBERING.search(shard.removesuffix(extension))
+        if numbering is None:
+            continue
+        number, total = int(numbering[1]), int(numbering[2])
+        if total != count:
+            message = f"shard {shard!r} is named as one of {total} shards, but the index names {count}"
+        elif not 1 <= number <= total:
+            message = (
+                f"shard {shard!r} is numbered {number} of {total}; shards are numbered from 1 to {total}"
+            )
+        else:
+            continue
+        findings.append(Finding("SHARD-INDEX-007", str(path), message, entry=tensor))
+    return findings
 
 
 def _one_entry_per_shard(document: object) -> object:

@@ -10,7 +10,8 @@
   (``pytorch_model.bin.index.json``) are checked for presence only: a validator never unpickles;
 - a directory: every ``*.safetensors.index.json`` in it as above; without one, the single
   weights file (``model.safetensors``, else the only ``.safetensors`` file), else a
-  SHARD-LOAD-009 finding.
+  SHARD-LOAD-009 finding. Side names that an interrupted save left (SHARD-SAVE-015) are no
+  finding, since the checkpoint is whole: they are logged as a warning.
 
 Only headers are read, except with ``deep=True``, which also reads every data buffer in chunks
 (SHARD-DEEP-001).
@@ -19,17 +20,20 @@ Only headers are read, except with ``deep=True``, which also reads every data bu
 from __future__ import annotations
 
 import bisect
+import logging
 import os
 from pathlib import Path
 
 from ..errors import Finding, SafetensorsError
 from ..safetensors.header import SafetensorsHeader, read_safetensors_header, safetensors_findings
 from .checkpoint_files import single_weights_file
-from .checkpoint_names import INDEX_SUFFIX, SAFETENSORS_EXTENSION, SAFETENSORS_PATTERN
+from .checkpoint_names import INDEX_SUFFIX, SAFETENSORS_EXTENSION, SAFETENSORS_PATTERN, side_names
 from .index_file import index_findings, shard_name_problem
 from .shard_checks import ShardListing, format_finding, index_consistency_findings, shard_location_finding
 
 READ_CHUNK = 16 * 1024 * 1024  # bytes read at a time by a deep validation
+
+logger = logging.getLogger(__name__)
 
 
 def validate_checkpoint(path: str | os.PathLike, *, deep: bool = False) -> list[Finding]:
@@ -50,6 +54,13 @@ def validate_checkpoint(path: str | os.PathLike, *, deep: bool = False) -> list[
 
 
 def _directory_findings(directory: Path, *, deep: bool) -> list[Finding]:
+    leftovers = side_names(directory, SAFETENSORS_PATTERN)
+    if leftovers:
+        logger.warning(
+            "%s: %s left by an interrupted save (SHARD-SAVE-015); the next save removes them",
+            directory,
+            ", ".join(leftovers),
+        )
     indexes = sorted(directory.glob("*" + SAFETENSORS_EXTENSION + INDEX_SUFFIX))
     if indexes:
         return [finding for index in indexes for finding in _sharded_findings(index, deep=deep)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,18 +63,41 @@ def packed_example(tmp_path) -> Path:
 def make_zip(tmp_path, example_files):
     """Build an archive with Python's zipfile: the example's files, changed as asked.
 
-    ``make_zip(name, extra={entry: data}, compression=zipfile.ZIP_DEFLATED)`` writes
-    ``tmp_path / name`` holding every example file plus ``extra``, all with ``compression``.
+    ``make_zip(name, extra={entry: data}, without=(entry,), compression=zipfile.ZIP_DEFLATED)``
+    writes ``tmp_path / name`` holding every example file but ``without``, plus ``extra``, all with
+    ``compression``.
+    With ``directory_entries=True`` each folder's files follow an entry for the folder itself
+    (``"tokenizer/"``, with Unix and MS-DOS directory attributes), as Info-ZIP's ``zip -r`` writes.
     """
 
     def build(
-        name: str, *, extra: dict[str, bytes] | None = None, compression: int = zipfile.ZIP_STORED
+        name: str,
+        *,
+        extra: dict[str, bytes] | None = None,
+        without: tuple[str, ...] = (),
+        compression: int = zipfile.ZIP_STORED,
+        directory_entries: bool = False,
     ) -> Path:
         path = tmp_path / name
+        folders_seen = set()
         with zipfile.ZipFile(path, "w") as archive:
             for entry, data in (example_files | (extra or {})).items():
+                if entry in without:
+                    continue
+                folder = entry.rpartition("/")[0]
+                if directory_entries and folder and folder not in folders_seen:
+                    folders_seen.add(folder)
+                    directory = zipfile.ZipInfo(f"{folder}/", date_time=(1980, 1, 1, 0, 0, 0))
+                    directory.external_attr = (0o40755 << 16) | 0x10
+                    archive.writestr(directory, b"")
                 info = zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0))
                 archive.writestr(info, data, compress_type=compression)
         return path
 
     return build
+
+
+@pytest.fixture
+def pipeline(tmp_path, example) -> Path:
+    """A writable copy of the example pipeline."""
+    return shutil.copytree(example, tmp_path / "pipeline")

@@ -6,19 +6,12 @@ import fcntl
 import json
 import os
 import pty
-import shutil
 import struct
 import subprocess
 import sys
 import termios
 
 import pytest
-
-
-@pytest.fixture
-def pipeline(tmp_path, example):
-    """A writable copy of the example pipeline."""
-    return shutil.copytree(example, tmp_path / "pipeline")
 
 
 def test_pack_then_validate_exits_0(cli, tmp_path, example, example_files):
@@ -68,26 +61,32 @@ def test_skipped_files_are_listed_with_a_reason(cli, tmp_path, pipeline, example
     assert skipped[0].startswith("skipped README.md: ")
     assert skipped[1].startswith("skipped text_encoder/pytorch_model.bin: ")
     assert all("DDUF-NAME-007" in line for line in skipped)
-    inspected = json.loads(cli("inspect", "--json", out).out)
+    inspected = json.loads(cli("inspect", "--json", out).out)["entries"]
     assert {entry["name"] for entry in inspected} == set(example_files)
 
 
-def test_undeclared_folder_is_refused_and_nothing_is_written(cli, tmp_path, pipeline):
+def test_undeclared_folder_is_refused_naming_the_folder_and_nothing_is_written(cli, tmp_path, pipeline):
     (pipeline / "unet").mkdir()
     (pipeline / "unet" / "config.json").write_text("{}")
     out = tmp_path / "tiny.dduf"
     result = cli("pack", pipeline, out)
     assert result.code == 1
-    assert "DDUF-INDEX-003" in result.err and "unet" in result.err
+    error, hint = result.err.splitlines()
+    assert error.startswith(f"weightspec: error: [DDUF-INDEX-003] {pipeline}: entry 'unet/': ")
+    assert hint.startswith("hint: declare the folder in model_index.json")
     assert not out.exists()
     assert os.listdir(tmp_path) == ["pipeline"]  # no temporary file left behind either
 
 
-def test_folder_without_model_index_is_refused(cli, tmp_path, pipeline):
+def test_folder_without_model_index_is_refused_naming_the_folder(cli, tmp_path, pipeline):
     (pipeline / "model_index.json").unlink()
-    result = cli("pack", pipeline, tmp_path / "tiny.dduf")
+    out = tmp_path / "tiny.dduf"
+    result = cli("pack", pipeline, out)
     assert result.code == 1
-    assert "DDUF-INDEX-001" in result.err
+    error, hint = result.err.splitlines()
+    assert error.startswith(f"weightspec: error: [DDUF-INDEX-001] {pipeline}: ")
+    assert str(out) not in result.err
+    assert hint.startswith("hint: ") and "save_pretrained" in hint
 
 
 def test_missing_folder_exits_2(cli, tmp_path):
@@ -116,8 +115,24 @@ def test_progress_bar_is_shown_when_stderr_is_a_terminal(tmp_path, example):
     assert b"tiny.dduf" in shown and b"100%" in shown, shown
 
 
-def test_unwritable_destination_exits_2(cli, tmp_path, example):
+def test_a_missing_output_folder_is_named_without_the_temporary_name(cli, tmp_path, example):
     out = tmp_path / "no-such-folder" / "tiny.dduf"
     result = cli("pack", example, out)
     assert result.code == 2
-    assert str(out) in result.err and "cannot create the archive" in result.err
+    assert result.err == (
+        f"weightspec: error: {out}: the folder {out.parent} does not exist; "
+        f"create it first (mkdir -p {out.parent})\n"
+    )
+
+
+def test_an_unwritable_output_folder_is_an_error_without_the_temporary_name(cli, tmp_path, example):
+    if os.geteuid() == 0:
+        pytest.skip("root may write into a read-only folder")
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o500)
+    result = cli("pack", example, folder / "tiny.dduf")
+    assert result.code == 2
+    assert (
+        result.err
+        == f"weightspec: error: {folder / 'tiny.dduf'}: cannot create the archive: Permission denied\n"
+    )

@@ -20,6 +20,7 @@ from weightspec.reference import (
     read_dduf_file,
     validate_dduf,
 )
+from weightspec.reference.dduf.reader import list_dduf_entries
 
 INDEX = b'{"_class_name": "Pipeline", "unet": ["diffusers", "UNet2DConditionModel"]}'
 
@@ -226,3 +227,48 @@ def test_a_name_that_is_not_utf8_or_lacks_flag_bit_11_is_reported_once(tmp_path,
 
     assert error.entry == entry
     assert [finding.requirement for finding in validate_dduf(path)] == ["DDUF-NAME-001"]
+
+
+@pytest.mark.parametrize(
+    ("name", "requirement"),
+    [("../evil.json", "DDUF-NAME-003"), ("C:/evil.json", "DDUF-NAME-006"), ("unet/", "DDUF-NAME-008")],
+)
+def test_a_broken_name_gives_one_finding_not_findings_about_the_folder_it_seems_to_lie_in(
+    tmp_path, pipeline_entries, name, requirement
+):
+    path = tmp_path / "broken-name.dduf"
+    write_with_zipfile(path, [*pipeline_entries, (name, b"")])
+    assert [(f.requirement, f.entry) for f in validate_dduf(path)] == [(requirement, name)]
+
+
+def test_a_folder_is_judged_by_the_names_that_break_no_rule(tmp_path, pipeline_entries):
+    """vae/ holds only a badly named file: it is no folder of the pipeline (no DDUF-INDEX-003/004)."""
+    path = tmp_path / "bad-folder.dduf"
+    write_with_zipfile(path, [*pipeline_entries, ("vae/a:b.json", b"{}"), ("text_encoder/x.json", b"{}")])
+    assert [(f.requirement, f.entry) for f in validate_dduf(path)] == [
+        ("DDUF-NAME-006", "vae/a:b.json"),
+        ("DDUF-INDEX-003", "text_encoder/"),
+        ("DDUF-INDEX-004", "text_encoder/"),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_list_dduf_entries_locates_the_entries_of_a_broken_archive(tmp_path, pipeline_entries):
+    path = tmp_path / "broken.dduf"
+    entries = [*pipeline_entries, ("unet/", b""), ("notes.md", b"# notes"), ("notes.md", b"again")]
+    write_with_zipfile(path, entries)
+    located_entries, findings = list_dduf_entries(path)
+    assert [entry.filename for entry in located_entries] == [name for name, _ in entries]
+    archive = path.read_bytes()
+    for entry, (_, data) in zip(located_entries, entries, strict=True):
+        assert archive[entry.offset : entry.offset + entry.length] == data
+    assert findings == validate_dduf(path)
+    assert {f.requirement for f in findings} >= {"DDUF-NAME-008", "DDUF-NAME-007", "DDUF-NAME-010"}
+
+
+def test_list_dduf_entries_of_a_file_without_a_directory(tmp_path):
+    path = tmp_path / "text.dduf"
+    path.write_bytes(b"not a zip file at all" * 10)
+    located_entries, findings = list_dduf_entries(path)
+    assert located_entries == []
+    assert [f.requirement for f in findings] == ["DDUF-ZIP-001"]

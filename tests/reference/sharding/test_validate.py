@@ -5,6 +5,7 @@ Broken checkpoints, one per rule, are in test_load_broken_checkpoints.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -19,7 +20,7 @@ from safetensors.torch import save_file
 from weightspec import spec
 from weightspec.reference import save_torch_model, save_torch_state_dict, validate_checkpoint
 from weightspec.reference.safetensors.header import SafetensorsHeader, TensorInfo
-from weightspec.reference.sharding.index_file import shard_name_problem
+from weightspec.reference.sharding.index_file import index_findings, shard_name_problem
 from weightspec.reference.sharding.validate import _unreadable_data_findings
 
 from .checkpoint_helpers import TiedModel
@@ -125,3 +126,43 @@ def test_shard_name_rule_in_words_agrees_with_the_schema_pattern(name):
     """SHARD-INDEX-002: the loader's explanation and the schema's shardFileName reject the same names."""
     pattern = re.compile(spec.schema("safetensors-index.schema.json")["$defs"]["shardFileName"]["pattern"])
     assert (shard_name_problem(name) is None) == bool(pattern.search(name))
+
+
+def numbered(*shards: str) -> dict[str, str]:
+    """A weight_map giving tensor t<i> to the i-th shard name."""
+    return {f"t{i}": shard for i, shard in enumerate(shards)}
+
+
+@pytest.mark.parametrize(
+    ("weight_map", "broken"),
+    [
+        (numbered("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"), []),
+        (numbered("model-00001-of-00002.safetensors", "model-00003-of-00002.safetensors"), ["t1"]),
+        (numbered("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors"), ["t0", "t1"]),
+        (numbered("model-00000-of-00001.safetensors"), ["t0"]),
+        (numbered("model-000001-of-000001.safetensors"), []),  # wider numbers, as past 99,999 shards
+        (numbered("model.safetensors", "extra.safetensors"), []),  # not numbered
+        (numbered("a-00001-of-00002.safetensors", "b-00002-of-00002.safetensors"), []),
+        (
+            numbered("model-00001-of-00002.safetensors", *["model-00002-of-00002.safetensors"] * 3),
+            [],
+        ),  # shards are counted once, whatever the number of their tensors
+        (numbered("../model-00009-of-00001.safetensors"), []),  # SHARD-INDEX-002 only
+        (numbered("model-00009-of-00001.bin"), []),  # SHARD-INDEX-005 only
+    ],
+)
+def test_a_shard_is_numbered_within_the_count_of_shards(tmp_path, weight_map, broken):
+    index = tmp_path / "model.safetensors.index.json"
+    index.write_text(json.dumps({"metadata": {"total_size": 0}, "weight_map": weight_map}))
+    _, findings = index_findings(index, extension=".safetensors")
+    assert [f.entry for f in findings if f.requirement == "SHARD-INDEX-007"] == broken
+    assert all(f.path == str(index) for f in findings)
+
+
+def test_the_issue_s_three_of_two_is_reported_beside_the_missing_file(tmp_path):
+    save_file({"a": torch.ones(2)}, tmp_path / "model-00001-of-00002.safetensors")
+    weight_map = {"a": "model-00001-of-00002.safetensors", "b": "model-00003-of-00002.safetensors"}
+    (tmp_path / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {"total_size": 8}, "weight_map": weight_map})
+    )
+    assert requirements(validate_checkpoint(tmp_path)) == {"SHARD-INDEX-007", "SHARD-LOAD-001"}
