@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import zlib
 
 from ..zip_builder import Entry
 from ..zip_records import END, U16_MAX, U32_MAX, zip64_extra
@@ -35,6 +36,19 @@ def _nested_entry() -> bytes:
     spec = with_file("notes.txt", data=b"outer text\n" + inner.local_record() + inner.data)
     inner_offset = spec.build().layout.data_spans[-1][0] + len(b"outer text\n")
     return spec.adding(Entry(inner.name, inner.data, local_header_offset=inner_offset)).to_bytes()
+
+
+AMPLIFYING_HEADERS = 64
+AMPLIFIED_DATA = bytes(range(256)) * 16
+
+
+def _many_headers_one_entry(count: int = AMPLIFYING_HEADERS, data: bytes = AMPLIFIED_DATA) -> bytes:
+    """Entry a.txt, then ``count`` more central headers pointing at its local header: a directory
+    that claims ``count + 1`` times its bytes (a deep validator must read them once)."""
+    spec = with_file("a.txt", data=data)
+    offset = spec.build().record_offset("local", "a.txt")
+    header = Entry("a.txt", data, crc32=zlib.crc32(data), local_header_offset=offset)  # one CRC-32 for all
+    return spec.adding(*(header,) * count).to_bytes()
 
 
 def _directory_size() -> int:
@@ -185,6 +199,13 @@ CASES = (
         "DDUF-ZIP-007",
         "The scheduler config's sizes (in both headers) run 4 bytes into the next local header.",
         lambda: patched(baseline(), *size_patches(SCHEDULER_CONFIG, SCHEDULER_SIZE + 4)),
+    ),
+    reader_case(
+        "zip-many-headers-one-local-header",
+        "DDUF-ZIP-007",
+        f"{AMPLIFYING_HEADERS} more central headers point at the local header of the 4 KiB entry a.txt.",
+        _many_headers_one_entry,
+        also=("DDUF-NAME-010",),
     ),
     # DDUF-ZIP-008: no unaccounted bytes
     reader_case(

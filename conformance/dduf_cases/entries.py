@@ -27,7 +27,6 @@ from .baseline import (
 )
 
 SCHEDULER = baseline().entries[1]
-UNIX_MADE_BY = (HOST_UNIX << 8) | VERSION_DEFAULT
 
 
 def _deflated_same_size() -> tuple[bytes, bytes]:
@@ -48,10 +47,31 @@ def _deflated_entry() -> bytes:
     return with_file("notes.txt", data=deflated, method=METHOD_DEFLATED, crc32=zlib.crc32(plain)).to_bytes()
 
 
-def _unix_file(mode: int, data: bytes = b"/etc/passwd") -> bytes:
+# Hosts besides Unix whose external attributes carry a Unix mode, and from which UnZip makes symbolic links.
+OTHER_UNIX_MODE_HOSTS = {5: "Atari ST", 16: "BeOS", 19: "OS X", 30: "AtheOS"}
+
+
+def _unix_file(mode: int, data: bytes = b"/etc/passwd", host: int = HOST_UNIX) -> bytes:
     return with_file(
-        "notes.txt", data=data, version_made_by=UNIX_MADE_BY, external_attributes=mode << 16
+        "notes.txt", data=data, version_made_by=(host << 8) | VERSION_DEFAULT, external_attributes=mode << 16
     ).to_bytes()
+
+
+def _symlink_case(host: int, system: str):
+    return reader_case(
+        f"entry-symlink-host-{host}",
+        "DDUF-ENTRY-007",
+        f"Entry notes.txt is made by host {host} ({system}) with mode 0o120777: a symbolic link to /etc/passwd.",
+        lambda: _unix_file(0o120777, host=host),
+    )
+
+
+def _zip64_sizes_lie(uncompressed: int) -> bytes:
+    """Entry a.txt holds 5 bytes; both headers saturate both sizes, and their ZIP64 records say
+    ``uncompressed`` and 5: the 32-bit fields agree, the sizes do not."""
+    zip64 = zip64_extra(uncompressed, 5)
+    spec = with_file("a.txt", data=b"hello", local_extra=zip64, central_extra=zip64)
+    return patched(spec, *size_patches("a.txt", U32_MAX))
 
 
 def _local_zip64_size_differs() -> bytes:
@@ -81,6 +101,20 @@ CASES = (
         "DDUF-ENTRY-002",
         "The scheduler config's uncompressed size is 1 less than its compressed size, in both headers.",
         lambda: baseline().changing(SCHEDULER_CONFIG, uncompressed_size=len(SCHEDULER.data) - 1).to_bytes(),
+    ),
+    reader_case(
+        "entry-zip64-uncompressed-size-zero",
+        "DDUF-ENTRY-002",
+        "Entry a.txt holds 5 bytes; both headers saturate both sizes and their ZIP64 records give "
+        "uncompressed size 0 and compressed size 5.",
+        lambda: _zip64_sizes_lie(0),
+    ),
+    reader_case(
+        "entry-zip64-uncompressed-size-huge",
+        "DDUF-ENTRY-002",
+        "Entry a.txt holds 5 bytes; both headers saturate both sizes and their ZIP64 records give "
+        "uncompressed size 2**40 and compressed size 5.",
+        lambda: _zip64_sizes_lie(1 << 40),
     ),
     # DDUF-ENTRY-003: not encrypted
     reader_case(
@@ -185,4 +219,5 @@ CASES = (
         "Entry notes.txt is made on Unix with mode 0o040755: a directory.",
         lambda: _unix_file(0o040755, b""),
     ),
+    *(_symlink_case(host, system) for host, system in OTHER_UNIX_MODE_HOSTS.items()),
 )

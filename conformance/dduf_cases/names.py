@@ -42,6 +42,19 @@ def _colliding(case_id: str, first: str, second: str, description: str):
 CAFE_NFC = unicodedata.normalize("NFC", "café.txt")
 CAFE_NFD = unicodedata.normalize("NFD", "café.txt")
 
+# Equal under NFD(casefold(NFD(x))) but not under NFC then casefold: folding leaves them unnormalised.
+CANONICAL_CASELESS_PAIRS = (
+    ("name-caseless-long-s-dot", "\u017f\u0323.json", "\u1e62.json", "U+017F U+0323 and U+1E62"),
+    ("name-caseless-j-caron", "J\u0323\u030c.json", "\u01f0\u0323.json", "J U+0323 U+030C and U+01F0 U+0323"),
+    ("name-caseless-sharp-s-dot", "\u00df\u0323.json", "S\u1e62.json", "U+00DF U+0323 and S U+1E62"),
+    (
+        "name-caseless-dotted-i",
+        "\u0130\u0316.json",
+        "i\u0316\u0307.json",
+        "U+0130 U+0316 and i U+0316 U+0307",
+    ),
+)
+
 CASES = (
     # DDUF-NAME-001: UTF-8, and flag bit 11 when not ASCII
     reader_case(
@@ -167,7 +180,7 @@ CASES = (
         "text_encoder/a/b/c.json",
         "An entry is named text_encoder/a/b/c.json.",
     ),
-    # DDUF-NAME-010: no duplicates, exact or after NFC + case folding
+    # DDUF-NAME-010: no duplicates, exact or by canonical caseless match, NFD(casefold(NFD(x)))
     reader_case(
         "name-exact-duplicate",
         "DDUF-NAME-010",
@@ -200,6 +213,16 @@ CASES = (
         "straße.txt",
         "STRASSE.txt",
         "Entries straße.txt and STRASSE.txt are equal after full case folding (ß folds to ss).",
+    ),
+    *(
+        _colliding(
+            case_id,
+            first,
+            second,
+            f"Entries {first} and {second} ({code_points}, then .json) are a canonical caseless match, "
+            "though they differ after NFC and case folding.",
+        )
+        for case_id, first, second, code_points in CANONICAL_CASELESS_PAIRS
     ),
     # DDUF-LIMIT-001: names of at most 512 bytes
     _bad_name(

@@ -12,7 +12,7 @@ import struct
 from ..cases import VALID, Case
 from ..safetensors_builder import DEFAULT_METADATA, DEFAULT_TENSORS, Tensor, buffer_of, encode, header_of
 from ..zip_builder import Entry
-from ..zip_records import HOST_UNIX, VERSION_ZIP64, extra_record
+from ..zip_records import HOST_UNIX, U32_MAX, VERSION_ZIP64, extra_record, zip64_extra
 from .baseline import INDEX, MODEL_INDEX, TEXT_ENCODER_WEIGHTS, baseline, json_bytes, with_file, with_index
 from .structure import MAX_MODEL_INDEX_BYTES, index_of_size
 
@@ -31,6 +31,12 @@ def _every_entry(**fields) -> bytes:
     for entry in spec.entries:
         spec = spec.changing(entry.name, **fields)
     return spec.to_bytes()
+
+
+def _one_size_saturated(field: str) -> bytes:
+    """Entry a.txt whose central header saturates only ``field``, its ZIP64 record holding that one size."""
+    spec = with_file("a.txt", data=b"hello", central_extra=zip64_extra(5))
+    return spec.build().patched("central", field, U32_MAX, entry="a.txt").data
 
 
 def _with_weights(tensors: tuple[Tensor, ...], header: dict) -> bytes:
@@ -146,6 +152,18 @@ CASES = (
         lambda: _every_entry(
             local_zip64=True, version_made_by=HUB_MADE_BY, external_attributes=HUB_EXTERNAL_ATTRIBUTES
         ),
+    ),
+    _valid(
+        "valid-zip64-compressed-size-only",
+        ("DDUF-ZIP-009", "DDUF-ENTRY-002"),
+        "Entry a.txt's central header saturates only its compressed size; an 8-byte ZIP64 record holds it (5).",
+        lambda: _one_size_saturated("compressed_size"),
+    ),
+    _valid(
+        "valid-zip64-uncompressed-size-only",
+        ("DDUF-ZIP-009", "DDUF-ENTRY-002"),
+        "Entry a.txt's central header saturates only its uncompressed size; an 8-byte ZIP64 record holds it (5).",
+        lambda: _one_size_saturated("uncompressed_size"),
     ),
     _valid(
         "valid-aligned-64",

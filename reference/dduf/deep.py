@@ -7,7 +7,7 @@ entries, which are parsed whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 
 from .. import _strict_json
 from ..errors import Finding
@@ -23,16 +23,20 @@ except ImportError:  # pragma: no cover - isal is an optional dependency (weight
 CHUNK_SIZE = 8 << 20
 
 
-def deep_findings(path: str, entries: Iterable[ScannedEntry]) -> Iterator[Finding]:
+def deep_findings(path: str, entries: Sequence[ScannedEntry]) -> Iterator[Finding]:
     """DDUF-DEEP-001..003 for ``entries``, whose data must lie inside the file.
 
     Compressed or encrypted entries are skipped: their stored bytes are not their content,
-    and DDUF-ENTRY-001/003 already reported them.
+    and DDUF-ENTRY-001/003 already reported them. So is every entry whose data overlaps the data
+    of one checked before it: the reader checks have refused that archive already (DDUF-ZIP-007,
+    or a finding that kept the layout from being judged), and checking each byte at most once
+    bounds the work by the file's size, whatever the directory claims.
     """
+    overlapping = _overlapping(entries)
     with open(path, "rb") as file:
         buffer = memoryview(bytearray(CHUNK_SIZE))
-        for entry in entries:
-            if not entry.plain:
+        for index, entry in enumerate(entries):
+            if not entry.plain or index in overlapping:
                 continue
             name, offset, size = entry.name, entry.data_offset, entry.size
             actual = _crc32_of_span(file, offset, size, buffer)
@@ -42,9 +46,29 @@ def deep_findings(path: str, entries: Iterable[ScannedEntry]) -> Iterator[Findin
             # model_index.json was parsed by the reader checks (DDUF-INDEX-002).
             if name.endswith(".json") and name != MODEL_INDEX:
                 file.seek(offset)
-                yield from _json_findings(file.read(size), path, name, offset)
+                yield from json_findings(file.read(size), path, name, offset)
             elif name.endswith(".safetensors"):
                 yield from safetensors_findings(file, start=offset, length=size, path=path, entry=name)
+
+
+def _overlapping(entries: Sequence[ScannedEntry]) -> set[int]:
+    """Indices of the entries whose data overlaps that of an entry earlier in file order.
+
+    The others' data spans are disjoint, so reading them reads each byte of the file at most once.
+    Empty entries overlap nothing.
+    """
+    by_start = sorted(range(len(entries)), key=lambda index: entries[index].data_offset)
+    overlapping = set()
+    covered = 0  # where the data of the entries kept so far ends, at the furthest
+    for index in by_start:
+        entry = entries[index]
+        if entry.size == 0:
+            continue
+        if entry.data_offset < covered:
+            overlapping.add(index)
+        else:
+            covered = entry.data_offset + entry.size
+    return overlapping
 
 
 def _crc32_of_span(file, offset: int, length: int, buffer: memoryview) -> int:
@@ -60,7 +84,7 @@ def _crc32_of_span(file, offset: int, length: int, buffer: memoryview) -> int:
     return value
 
 
-def _json_findings(raw: bytes, path: str, name: str, offset: int) -> Iterator[Finding]:
+def json_findings(raw: bytes, path: str, name: str, offset: int) -> Iterator[Finding]:
     """DDUF-DEEP-002: UTF-8 JSON as RFC 8259 defines it, so NaN and Infinity are refused."""
     try:
         _strict_json.parse(raw)

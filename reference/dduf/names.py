@@ -8,7 +8,7 @@ none (its findings have ``offset`` None), as it checks a name before the name is
 - ``name_findings``: DDUF-NAME-002..009 and DDUF-LIMIT-001 for one name;
 - ``stored_name_findings``: the same for a name as a ZIP header stores it, its bytes and flag
   bit 11, with DDUF-NAME-001 (UTF-8, and the flag set when the name is not ASCII) first;
-- ``duplicate_findings``: DDUF-NAME-010 over all names.
+- ``duplicate_findings``: DDUF-NAME-010 over all names, by ``collision_key``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from ..errors import Finding
 
 ALLOWED_EXTENSIONS = (".json", ".safetensors", ".model", ".txt")
 MAX_NAME_BYTES = 512  # DDUF-LIMIT-001
+
+# The rules on one name: those of ``stored_name_findings``. DDUF-NAME-010 is about two names.
+_SINGLE_NAME_RULES = frozenset({*(f"DDUF-NAME-{number:03d}" for number in range(1, 10)), "DDUF-LIMIT-001"})
 
 _CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
 
@@ -100,20 +103,35 @@ def stored_name_findings(
     return found + name_findings(name, path=path, offset=offset)
 
 
+def breaks_a_name_rule(finding: Finding) -> bool:
+    """Whether ``finding`` says that one name breaks a name rule (DDUF-NAME-001..009, DDUF-LIMIT-001).
+
+    Such a name is not judged further as a path: a folder it seems to lie in (``..`` for
+    ``../evil.json``) is no folder of the pipeline, so the structure rules do not look at it.
+    """
+    return finding.requirement in _SINGLE_NAME_RULES
+
+
 def collision_key(name: str) -> str:
-    """Two names collide (DDUF-NAME-010) when their keys are equal: NFC normalisation, then case folding."""
-    return unicodedata.normalize("NFC", name).casefold()
+    """Two names collide (DDUF-NAME-010) when their keys are equal: Unicode's canonical caseless
+    match, NFD(casefold(NFD(name))).
+
+    The second NFD matters: case folding can leave a string unnormalised (U+017F U+0323 folds to
+    s U+0323, U+1E62 to U+1E63), so NFC then casefold lets such pairs through.
+    """
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 def duplicate_findings(
     names: Sequence[str], *, path: str, offsets: Sequence[int] | None = None
 ) -> list[Finding]:
-    """DDUF-NAME-010: one finding for each name equal to an earlier one, exactly or after NFC + casefold.
+    """DDUF-NAME-010: one finding for each name equal to an earlier one, exactly or caselessly
+    (``collision_key``).
 
     ``offsets[i]``, when given, is where the header of ``names[i]`` lies: the offset of the
     finding about that name.
     """
-    # The common case in one pass: no two keys equal (casefold is lower for ASCII, NFC a no-op).
+    # The common case in one pass: no two keys equal (casefold is lower for ASCII, NFD a no-op).
     keys = [name.lower() if name.isascii() else collision_key(name) for name in names]
     if len(set(keys)) == len(keys):
         return []

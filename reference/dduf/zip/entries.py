@@ -13,6 +13,7 @@ costs one comparison: messages and ``Finding`` objects are built only for broken
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Generator, Iterable, Iterator
 from typing import NamedTuple
 
@@ -23,18 +24,27 @@ from .layout import (
     CENTRAL_HEADER,
     CENTRAL_HEADER_SIGNATURE,
     DOS_DIRECTORY_ATTRIBUTE,
+    EXTRA_HEADER,
     FLAG_DATA_DESCRIPTOR,
     FLAG_ENCRYPTED,
     FLAG_STRONG_ENCRYPTION,
     FLAG_UTF8,
-    HOST_UNIX,
     LOCAL_HEADER,
     LOCAL_HEADER_SIGNATURE,
     U32_MAX,
+    UNIX_MODE_HOSTS,
+    ZIP64_EXTRA_ID,
 )
 
 DATA_DESCRIPTOR_SIGNATURE = b"PK\x07\x08"
 _ENCRYPTION_FLAGS = FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION
+_CHECKED_FLAGS = _ENCRYPTION_FLAGS | FLAG_DATA_DESCRIPTOR  # the flags DDUF-ENTRY-003/004 forbid
+# CENTRAL_HEADER and LOCAL_HEADER without the fields no rule reads (pad bytes ``x`` skip them):
+# a shorter tuple to build and unpack, once per entry. Central: version needed, time, date and
+# internal attributes; local: version needed, time and date.
+_CENTRAL_CHECKED = struct.Struct("<4sH2xHH4xIIIHHHH2xII")
+_LOCAL_CHECKED = struct.Struct("<4s2xHH4xIIIHH")
+assert _CENTRAL_CHECKED.size == CENTRAL_HEADER.size and _LOCAL_CHECKED.size == LOCAL_HEADER.size
 _FILE_TYPE_MASK = 0o170000
 _REGULAR_FILE_TYPES = (0, 0o100000)  # unset, or S_IFREG
 
@@ -84,8 +94,9 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
     header, local header and data span.
     """
     # Local names for the loop's constants: this loop runs once per entry.
-    unpack_central, central_size = CENTRAL_HEADER.unpack_from, CENTRAL_HEADER.size
-    unpack_local, local_size = LOCAL_HEADER.unpack_from, LOCAL_HEADER.size
+    unpack_central, central_size = _CENTRAL_CHECKED.unpack_from, _CENTRAL_CHECKED.size
+    unpack_local, local_size = _LOCAL_CHECKED.unpack_from, _LOCAL_CHECKED.size
+    unpack_extra_header = EXTRA_HEADER.unpack_from
     file_size = len(data)
     directory_end = location.offset + location.size
     position = location.offset
@@ -104,11 +115,8 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
         (
             signature,
             version_made_by,
-            _version_needed,
             flags,
             method,
-            _mtime,
-            _mdate,
             crc32,
             compressed_size,
             uncompressed_size,
@@ -116,7 +124,6 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
             extra_length,
             comment_length,
             disk_start,
-            _internal_attributes,
             external_attributes,
             header_offset,
         ) = unpack_central(data, position)
@@ -138,36 +145,52 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
             found += stored_name_findings(
                 name_bytes, utf8_flag=bool(flags & FLAG_UTF8), path=path, offset=position
             )
-        if method != 0:
-            problem(
-                "DDUF-ENTRY-001", f"compression method {method}; only STORED (0) is allowed", name, position
-            )
-        elif compressed_size != uncompressed_size and not flags & _ENCRYPTION_FLAGS:
-            message = f"compressed size {compressed_size} differs from size {uncompressed_size}"
-            problem("DDUF-ENTRY-002", message, name, position)
-        if flags & _ENCRYPTION_FLAGS:
-            problem("DDUF-ENTRY-003", "the entry is encrypted", name, position)
-        if flags & FLAG_DATA_DESCRIPTOR:
-            problem("DDUF-ENTRY-004", "flag bit 3 (data descriptor) is set", name, position)
-        if external_attributes & DOS_DIRECTORY_ATTRIBUTE or (
-            version_made_by >> 8 == HOST_UNIX
-            and (external_attributes >> 16) & _FILE_TYPE_MASK not in _REGULAR_FILE_TYPES
+        # The sizes DDUF-ENTRY-002 compares are those after ZIP64 resolution: a 32-bit field of
+        # 0xFFFFFFFF says nothing, its ZIP64 value is the size (DDUF-ZIP-009).
+        zip64_error = None
+        if (
+            extra_length
+            or uncompressed_size == U32_MAX
+            or compressed_size == U32_MAX
+            or header_offset == U32_MAX
         ):
-            message = "the entry is not a regular file (directory or symbolic link attributes)"
-            problem("DDUF-ENTRY-007", message, name, position)
-        if disk_start != 0:
-            problem("DDUF-ZIP-003", "the entry starts on another disk", name, position)
-
-        data_offset = None
-        sizes_and_offset = (uncompressed_size, compressed_size, header_offset)
-        if extra_length or U32_MAX in sizes_and_offset:
             try:
                 uncompressed_size, compressed_size, header_offset = resolve_zip64(
-                    data, extra_start, extra_start + extra_length, sizes_and_offset
+                    data,
+                    extra_start,
+                    extra_start + extra_length,
+                    (uncompressed_size, compressed_size, header_offset),
                 )
             except ValueError as error:
-                problem("DDUF-ZIP-009", f"central directory header: {error}", name, position)
-                header_offset = None
+                zip64_error, header_offset = error, None
+        # The directory header's rules, in one test for the common case where none is broken.
+        if (
+            method
+            or flags & _CHECKED_FLAGS
+            or compressed_size != uncompressed_size
+            or disk_start
+            or external_attributes & DOS_DIRECTORY_ATTRIBUTE
+            or zip64_error is not None
+            or (
+                (external_attributes >> 16) & _FILE_TYPE_MASK not in _REGULAR_FILE_TYPES
+                and version_made_by >> 8 in UNIX_MODE_HOSTS
+            )
+        ):
+            _directory_header_findings(
+                method,
+                flags,
+                compressed_size,
+                uncompressed_size,
+                disk_start,
+                external_attributes,
+                version_made_by,
+                zip64_error,
+                name,
+                position,
+                problem,
+            )
+
+        data_offset = None
         # The local header (inline: this runs once per entry): DDUF-ENTRY-005/006, DDUF-ZIP-005/009.
         if header_offset is None:
             pass  # a ZIP64 value is missing: DDUF-ZIP-009 was reported
@@ -176,11 +199,8 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
         else:
             (
                 local_signature,
-                _local_version_needed,
                 local_flags,
                 local_method,
-                _local_mtime,
-                _local_mdate,
                 local_crc32,
                 local_compressed_size,
                 local_uncompressed_size,
@@ -189,30 +209,55 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
             ) = unpack_local(data, header_offset)
             local_name_start = header_offset + local_size
             local_extra_start = local_name_start + local_name_length
+            data_offset = local_extra_start + local_extra_length
             if local_signature != LOCAL_HEADER_SIGNATURE:
                 message = "no local file header at the offset the directory gives"
                 problem("DDUF-ENTRY-005", message, name, header_offset)
-            elif local_extra_start + local_extra_length > file_size:
+                data_offset = None
+            elif data_offset > file_size:
                 message = "the local header's name and extra field run past the end of the file"
                 problem("DDUF-ZIP-005", message, name, header_offset)
+                data_offset = None
             else:
-                data_offset = local_extra_start + local_extra_length
-                local_sizes = (local_uncompressed_size, local_compressed_size)
-                if local_extra_length or U32_MAX in local_sizes:
+                # The common extra field needs no ZIP64 resolution: one record that is not ZIP64 (the
+                # reference writer's alignment padding, on every entry), while no size is saturated.
+                only_other_record = False
+                saturated = local_uncompressed_size == U32_MAX or local_compressed_size == U32_MAX
+                if local_extra_length >= EXTRA_HEADER.size and not saturated:
+                    extra_id, extra_size = unpack_extra_header(data, local_extra_start)
+                    only_other_record = (
+                        extra_size + EXTRA_HEADER.size == local_extra_length and extra_id != ZIP64_EXTRA_ID
+                    )
+                if not only_other_record and (local_extra_length or saturated):
                     try:
-                        local_sizes = resolve_zip64(data, local_extra_start, data_offset, local_sizes)
+                        local_uncompressed_size, local_compressed_size = resolve_zip64(
+                            data,
+                            local_extra_start,
+                            data_offset,
+                            (local_uncompressed_size, local_compressed_size),
+                        )
                     except ValueError as error:
                         problem("DDUF-ZIP-009", f"local header: {error}", name, header_offset)
-                        local_sizes = None  # unknown, and not compared
-                local = (
-                    data[local_name_start:local_extra_start],
-                    local_method,
-                    local_flags,
-                    local_crc32,
-                    local_sizes,
-                )
-                central = (name_bytes, method, flags, crc32, (uncompressed_size, compressed_size))
-                if local != central:
+                        local_uncompressed_size = local_compressed_size = None  # unknown, and not compared
+                if (
+                    local_method != method
+                    or local_flags != flags
+                    or local_crc32 != crc32
+                    or local_uncompressed_size != uncompressed_size
+                    or local_compressed_size != compressed_size
+                    or data[local_name_start:local_extra_start] != name_bytes
+                ):
+                    local_sizes = None
+                    if local_uncompressed_size is not None:
+                        local_sizes = (local_uncompressed_size, local_compressed_size)
+                    local = (
+                        data[local_name_start:local_extra_start],
+                        local_method,
+                        local_flags,
+                        local_crc32,
+                        local_sizes,
+                    )
+                    central = (name_bytes, method, flags, crc32, (uncompressed_size, compressed_size))
                     _explain_disagreement(local, central, name, header_offset, problem)
 
         if data_offset is None:
@@ -248,6 +293,45 @@ def scan_entries(data, location: DirectoryLocation, path: str) -> Generator[Find
             offset=position,
         )
     return Scan(entries, tiled and covered == location.offset)
+
+
+def _directory_header_findings(
+    method: int,
+    flags: int,
+    compressed_size: int,
+    uncompressed_size: int,
+    disk_start: int,
+    external_attributes: int,
+    version_made_by: int,
+    zip64_error: ValueError | None,
+    name: str,
+    position: int,
+    problem,
+) -> None:
+    """DDUF-ENTRY-001..004, -007, DDUF-ZIP-003 and -009 on a directory header, in that order.
+
+    The sizes are those after ZIP64 resolution; they are not compared where it failed
+    (``zip64_error``, reported as DDUF-ZIP-009), nor for an encrypted entry.
+    """
+    if method != 0:
+        problem("DDUF-ENTRY-001", f"compression method {method}; only STORED (0) is allowed", name, position)
+    elif compressed_size != uncompressed_size and not flags & _ENCRYPTION_FLAGS and zip64_error is None:
+        message = f"compressed size {compressed_size} differs from size {uncompressed_size}"
+        problem("DDUF-ENTRY-002", message, name, position)
+    if flags & _ENCRYPTION_FLAGS:
+        problem("DDUF-ENTRY-003", "the entry is encrypted", name, position)
+    if flags & FLAG_DATA_DESCRIPTOR:
+        problem("DDUF-ENTRY-004", "flag bit 3 (data descriptor) is set", name, position)
+    if external_attributes & DOS_DIRECTORY_ATTRIBUTE or (
+        version_made_by >> 8 in UNIX_MODE_HOSTS
+        and (external_attributes >> 16) & _FILE_TYPE_MASK not in _REGULAR_FILE_TYPES
+    ):
+        message = "the entry is not a regular file (directory or symbolic link attributes)"
+        problem("DDUF-ENTRY-007", message, name, position)
+    if disk_start != 0:
+        problem("DDUF-ZIP-003", "the entry starts on another disk", name, position)
+    if zip64_error is not None:
+        problem("DDUF-ZIP-009", f"central directory header: {zip64_error}", name, position)
 
 
 def _short_directory(path: str, index: int, count: int, position: int) -> Finding:

@@ -34,6 +34,9 @@ FLAG_STRONG_ENCRYPTION = 1 << 6
 FLAG_UTF8 = 1 << 11
 
 HOST_UNIX = 3
+# Hosts of "version made by" whose external attributes carry a Unix mode in the upper 16 bits:
+# Unix, Atari ST, BeOS, OS X, AtheOS; UnZip makes symbolic links from all of them (DDUF-ENTRY-007).
+UNIX_MODE_HOSTS = frozenset({3, 5, 16, 19, 30})
 DOS_DIRECTORY_ATTRIBUTE = 0x10
 
 # signature, version needed, flags, method, mtime, mdate, crc32, compressed, uncompressed, name len, extra len

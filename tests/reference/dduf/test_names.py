@@ -1,5 +1,7 @@
 """The pure name rules shared by the DDUF reader and writer (reference/dduf/names.py)."""
 
+import unicodedata
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -8,6 +10,7 @@ from weightspec.reference.dduf import names
 from weightspec.reference.dduf.names import (
     ALLOWED_EXTENSIONS,
     MAX_NAME_BYTES,
+    collision_key,
     duplicate_findings,
     name_findings,
     stored_name_findings,
@@ -97,6 +100,22 @@ def test_duplicates_exact_case_and_normalisation():
     found = duplicate_findings(names, path="p")
     assert ids(found) == ["DDUF-NAME-010"] * 3
     assert [f.entry for f in found] == ["a.json", "e\u0301.json", "x.json"]
+
+
+CANONICAL_CASELESS_PAIRS = [  # equal under NFD(casefold(NFD(x))), distinct under NFC then casefold
+    ("\u017f\u0323.json", "\u1e62.json"),
+    ("J\u0323\u030c.json", "\u01f0\u0323.json"),
+    ("\u00df\u0323.json", "S\u1e62.json"),
+    ("\u0130\u0316.json", "i\u0316\u0307.json"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), CANONICAL_CASELESS_PAIRS)
+def test_duplicates_by_canonical_caseless_match(first, second):
+    """DDUF-NAME-010's key is NFD(casefold(NFD(x))): casefolding can leave a string unnormalised."""
+    assert unicodedata.normalize("NFC", first).casefold() != unicodedata.normalize("NFC", second).casefold()
+    assert collision_key(first) == collision_key(second)
+    assert [f.entry for f in duplicate_findings([first, second], path="p")] == [second]
 
 
 TRICKY_TOKENS = [

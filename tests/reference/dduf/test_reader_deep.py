@@ -82,3 +82,53 @@ def test_compressed_entries_are_not_deep_checked(tmp_path):
     requirements = [finding.requirement for finding in validate_dduf(path, deep=True)]
 
     assert requirements == ["DDUF-ENTRY-001"]  # its stored bytes are not its content: no CRC or JSON finding
+
+
+def _crc_bytes_read(monkeypatch) -> list[int]:
+    """The lengths deep validation computes CRC-32s over, recorded as it runs."""
+    from weightspec.reference.dduf import deep
+
+    lengths: list[int] = []
+    original = deep._crc32_of_span
+
+    def counting(file, offset, length, buffer):
+        lengths.append(length)
+        return original(file, offset, length, buffer)
+
+    monkeypatch.setattr(deep, "_crc32_of_span", counting)
+    return lengths
+
+
+def test_deep_validation_reads_each_byte_once_whatever_the_directory_claims(tmp_path, monkeypatch):
+    """Finding 4 of issue 11: central headers all pointing at one local header are reported
+    (DDUF-ZIP-007), and their shared data is read once, not once per header."""
+    from weightspec.conformance import case_by_id
+    from weightspec.conformance.dduf_cases.container import AMPLIFIED_DATA, AMPLIFYING_HEADERS
+
+    path = tmp_path / "amplified.dduf"
+    path.write_bytes(case_by_id("zip-many-headers-one-local-header").build())
+    lengths = _crc_bytes_read(monkeypatch)
+
+    findings = validate_dduf(path, deep=True)
+
+    overlaps = [finding for finding in findings if finding.requirement == "DDUF-ZIP-007"]
+    assert len(overlaps) == AMPLIFYING_HEADERS
+    assert lengths.count(len(AMPLIFIED_DATA)) == 1
+    assert sum(lengths) <= path.stat().st_size
+
+
+@pytest.mark.slow  # builds a 9 MB archive of 20,000 central headers
+def test_deep_validation_of_20000_headers_on_one_entry_takes_under_a_second(tmp_path):
+    import time
+
+    from weightspec.conformance.dduf_cases.container import _many_headers_one_entry
+
+    path = tmp_path / "amplified.dduf"
+    path.write_bytes(_many_headers_one_entry(20_000, bytes(8 << 20)))
+
+    start = time.perf_counter()
+    findings = validate_dduf(path, deep=True)
+    elapsed = time.perf_counter() - start
+
+    assert "DDUF-ZIP-007" in {finding.requirement for finding in findings}
+    assert elapsed < 1.0, f"deep validation took {elapsed:.2f} s"

@@ -167,6 +167,7 @@ def test_a_name_that_is_not_a_str_is_refused(tmp_path, pipeline_entries):
         ("unet/config.json", "unet/config.json"),
         ("notes.txt", "NOTES.txt"),
         ("caf\u00e9.txt", "cafe\u0301.txt"),  # NFC and NFD spellings of one name
+        ("\u017f\u0323.json", "\u1e62.json"),  # equal only under NFD(casefold(NFD(x)))
     ],
 )
 def test_colliding_names_are_refused_when_they_arrive(tmp_path, pipeline_entries, earlier, later):
@@ -353,3 +354,5 @@ def test_an_impossible_destination_is_an_export_error(tmp_path, pipeline_entries
     with pytest.raises(DDUFExportError, match="cannot create the archive") as raised:
         export_entries_as_dduf(tmp_path / destination, pipeline_entries)
     assert isinstance(raised.value.__cause__, OSError)
+    assert raised.value.path == str(tmp_path / destination)
+    assert ".tmp" not in str(raised.value)  # the temporary file is no name the caller knows
