@@ -9,6 +9,9 @@ and turns each test's judgement into the run's results:
 - options (``--impl``, ``--impl-cmd``, ``--expectations``, ``--write-expectations``,
   ``--conformance-report``, ``--conformance-profile``, ``--call-timeout``) choose the
   implementations, their expectation files, the reports and the depth of the property tests;
+  ``--conformance-database DIR`` keeps hypothesis' examples in DIR (shared by xdist workers, and
+  by machines that share DIR) and ``--conformance-reproducers DIR`` saves there the shrunk failing
+  examples of the corruption properties and replays those already there;
 - every suite test carries ``@pytest.mark.conformance(capability, name=..., requirements=...)``;
   its test id is ``<capability>/<name or case id>`` and its requirement IDs (from the marker or
   from its ``case``) become keywords, so ``-k DDUF-ZIP-007`` selects the tests of one rule;
@@ -63,6 +66,7 @@ PROFILES = {  # hypothesis settings per --conformance-profile: time traded for d
     "dev": {"max_examples": 15},
     "ci": {"max_examples": 40},
     "thorough": {"max_examples": 500},
+    "replay": {"phases": ("reuse",)},  # only the examples saved in the database: no new ones
 }
 _PROPERTY = "weightspec"  # the user_properties key that carries a TestResult to the controller
 _IDENTITY = pytest.StashKey["TestIdentity"]()
@@ -144,7 +148,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-profile",
         choices=sorted(PROFILES),
         default="dev",
-        help="depth of the property tests (hypothesis examples): dev, ci or thorough",
+        help="depth of the property tests (hypothesis examples): dev, ci or thorough; replay runs "
+        "only the examples already in the database",
+    )
+    group.addoption(
+        "--conformance-database",
+        metavar="DIR",
+        help="hypothesis example database directory, shared by xdist workers and campaigns "
+        "(default: hypothesis' own, .hypothesis/examples in the working directory)",
+    )
+    group.addoption(
+        "--conformance-reproducers",
+        metavar="DIR",
+        help="save the failing examples of the corruption properties in DIR, and replay those there",
     )
     group.addoption(
         "--call-timeout",
@@ -268,10 +284,16 @@ def pytest_collection_modifyitems(
     if not suite_items:
         return
     run.active = True
-    from hypothesis import settings
+    from hypothesis import Phase, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
 
+    profile = dict(PROFILES[config.getoption("conformance_profile")])
+    if "phases" in profile:
+        profile["phases"] = [Phase[phase] for phase in profile["phases"]]
+    if config.getoption("conformance_database"):
+        profile["database"] = DirectoryBasedExampleDatabase(config.getoption("conformance_database"))
     name = f"weightspec-{config.getoption('conformance_profile')}"
-    settings.register_profile(name, deadline=None, **PROFILES[config.getoption("conformance_profile")])
+    settings.register_profile(name, deadline=None, **profile)
     settings.load_profile(name)
     for item in suite_items:
         identity = _identity(item)

@@ -1,6 +1,9 @@
 """Hypothesis strategies for the suite's property tests, importable by anyone who tests a writer.
 
 - ``dduf_entries()``: the contents of a valid DDUF archive, as ``[(name, bytes)]``;
+- ``dduf_archives()``: such contents laid out as a valid archive (a ``zip_builder.ZipSpec``), and
+  ``corruptions()``: one structure-aware corruption of such an archive (a
+  ``corruptions.Corruption``, of any of ``corruptions.KINDS``);
 - ``tensors()``, ``state_dicts()``: torch tensors and state dicts of many dtypes and shapes, with
   shared storage, views, strings and meta tensors;
 - ``max_shard_sizes()``, ``invalid_max_shard_sizes()``: limits a splitter must accept, and ones
@@ -17,12 +20,17 @@ import decimal
 import json
 import math
 import unicodedata
+from typing import TYPE_CHECKING
 
 import safetensors.torch
 import torch
 from hypothesis import strategies as st
 
 from .torch_models import TORCH_DTYPES
+from .zip_builder import Entry, ZipSpec
+
+if TYPE_CHECKING:
+    from .corruptions import Corruption
 
 DTYPES = tuple(TORCH_DTYPES.values())  # every dtype a safetensors file can hold that torch has
 
@@ -74,8 +82,8 @@ _model_indexes = st.builds(
 
 
 def collision_key(name: str) -> str:
-    """Names collide when they are equal after NFC normalisation and case folding (DDUF-NAME-010)."""
-    return unicodedata.normalize("NFC", name).casefold()
+    """Names collide when their canonical caseless forms, NFD(casefold(NFD(name))), are equal (DDUF-NAME-010)."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 def _json_bytes(value: object) -> bytes:
@@ -147,6 +155,40 @@ def _without_collisions(entries: list[tuple[str, bytes]]) -> list[tuple[str, byt
             seen.add(collision_key(name))
             kept.append((name, data))
     return kept
+
+
+@st.composite
+def dduf_archives(draw) -> ZipSpec:
+    """A valid DDUF archive of ``dduf_entries(max_folders=2)``, laid out by the suite's own
+    ``zip_builder`` in any of the ways the spec allows: entry data aligned to 64 bytes or not,
+    local headers holding their sizes in a ZIP64 extra record (as huggingface_hub writes them)
+    or not, the central directory in another order than the entries, and ZIP64 end records
+    (with the end record's values saturated or not) or none."""
+    entries = draw(dduf_entries(max_folders=2))
+    zip_entries = tuple(Entry(name, data, local_zip64=draw(st.booleans())) for name, data in entries)
+    shuffled = draw(st.booleans())
+    zip64_end = draw(st.booleans())
+    return ZipSpec(
+        zip_entries,
+        directory_order=tuple(draw(st.permutations(range(len(entries))))) if shuffled else None,
+        zip64_end=zip64_end,
+        saturate_end=zip64_end and draw(st.booleans()),
+        alignment=draw(st.sampled_from([None, 64])),
+    )
+
+
+@st.composite
+def corruptions(draw, kinds: tuple[str, ...] | None = None) -> Corruption:
+    """A ``dduf_archives()`` archive with one corruption of one of ``kinds`` (default: every one of
+    ``corruptions.KINDS``) applied, tagged with the requirements it breaks
+    (``Corruption.requirements``, empty where the archive stays valid)."""
+    from .corruptions import KINDS, VALID_FOR_READERS, mutate  # which builds on this module's collision_key
+
+    # Kinds that leave the archive open to readers weigh three times as much: a third of the
+    # examples check the entries a reader returns, not only that it refuses.
+    weighted = [kind for kind in kinds or KINDS for _ in range(3 if kind in VALID_FOR_READERS else 1)]
+    kind = draw(st.sampled_from(weighted))
+    return mutate(kind, draw, draw(dduf_archives()))
 
 
 # -- tensors and state dicts -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ from weightspec.conformance.strategies import (
     state_dicts,
 )
 from weightspec.reference import (
-    CheckpointError,
+    InvalidArgumentError,
     export_entries_as_dduf,
     parse_size_to_int,
     split_torch_state_dict_into_shards,
@@ -162,7 +162,7 @@ def test_max_shard_sizes_mean_what_they_were_drawn_for(size) -> None:
 def test_invalid_max_shard_sizes_are_invalid(size) -> None:
     with pytest.raises(SplitModelError, match="SHARD-SIZE-002"):
         parse_max_shard_size(size)
-    with pytest.raises(CheckpointError):
+    with pytest.raises(InvalidArgumentError):
         parse_size_to_int(size)
 
 

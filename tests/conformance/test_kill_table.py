@@ -1,0 +1,61 @@
+"""The suite catches every deliberately broken implementation of ``mutants.py`` for the
+requirement it breaks, and this test prints the kill table: mutant, requirement, and the tests
+that caught it (``pytest -s`` shows it).
+
+One run of the suite tests all the mutants side by side (``--impl`` repeated), each on the
+tests its ``caught_by`` selects only (``-k "(name and (caught_by)) or ..."``), with a fixed
+hypothesis seed, so that the property tests draw the same examples on every run. The reference
+passes every one of these tests: ``test_conformance_command`` runs it on the whole suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mutants import MUTANTS
+
+HERE = Path(__file__).resolve().parent
+
+
+def _run_against_every_mutant(report: Path) -> subprocess.CompletedProcess:
+    implementations = [
+        arg for mutant in MUTANTS for arg in ("--impl", f"mutants:{mutant.name.replace('-', '_')}")
+    ]
+    selection = " or ".join(f"({mutant.name} and ({mutant.caught_by}))" for mutant in MUTANTS)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "weightspec.conformance.suite", "-p", "no:cacheprovider",
+         "-q", "--tb=no", "-n", "2", "--hypothesis-seed=0", *implementations, "-k", selection,
+         "--conformance-report", str(report)],
+        capture_output=True, text=True, cwd=report.parent, env={**os.environ, "PYTHONPATH": str(HERE)}, timeout=900,
+    )  # fmt: skip
+
+
+def test_mutant_names_select_only_their_own_tests():
+    names = [mutant.name for mutant in MUTANTS]
+    assert len(set(names)) == len(names)
+    assert not [(a, b) for a in names for b in names if a != b and a in b]
+
+
+def test_every_mutant_fails_a_test_of_the_requirement_it_breaks(tmp_path, capsys):
+    report = tmp_path / "report.json"
+    result = _run_against_every_mutant(report)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    results = json.loads(report.read_text())["results"]
+    rows, survivors = [], []
+    for mutant in MUTANTS:
+        ran = [r for r in results if r["implementation"] == mutant.name]
+        killers = [r["test"] for r in ran if r["status"] == "fail" and mutant.breaks in r["requirements"]]
+        rows.append((mutant.name, mutant.breaks, ", ".join(killers) or f"SURVIVED ({len(ran)} tests ran)"))
+        if not killers:
+            survivors.append(mutant.name)
+    widths = [max(len(row[column]) for row in rows) for column in range(2)]
+    table = "\n".join(
+        f"{name:<{widths[0]}}  {breaks:<{widths[1]}}  {caught}" for name, breaks, caught in rows
+    )
+    with capsys.disabled():
+        print(f"\nkill table: {len(MUTANTS) - len(survivors)} of {len(MUTANTS)} mutants caught\n{table}")
+    assert not survivors, table
