@@ -338,11 +338,27 @@ def _case_requirements(case: Any) -> tuple[str, ...]:
 class Conformance:
     """The ``conformance`` fixture: call the implementation under test, then conclude."""
 
-    def __init__(self, item: pytest.Item, adapter: Adapter, timeout: float) -> None:
+    def __init__(
+        self, item: pytest.Item, adapter: Adapter, timeout: float, expectations: Expectations | None
+    ) -> None:
         self._item = item
         self.adapter = adapter
         self.capability = item.stash[_IDENTITY].capability
         self.timeout = timeout
+        self._expectations = expectations
+
+    def listed_divergences(self) -> frozenset[str]:
+        """The requirements the implementation's expectation file lists for this test: a property
+        test's examples that break only these are known failures, and it searches on."""
+        if self._expectations is None:
+            return frozenset()
+        identity = self._item.stash[_IDENTITY]
+        return self._expectations.listed(identity.test, identity.requirements, self.adapter.version)
+
+    def record(self, name: str, value: object) -> None:
+        """Keep a number of the test's run (``corruptions-tried``) in its pytest user_properties,
+        which xdist carries to the controller and ``--junitxml`` writes."""
+        self._item.user_properties.append((name, value))
 
     def call(self, *args: Any, **kwargs: Any) -> Outcome:
         """Call the test's capability of the implementation; always returns an ``Outcome``."""
@@ -356,7 +372,9 @@ class Conformance:
 @pytest.fixture
 def conformance(request: pytest.FixtureRequest, implementation: str) -> Conformance:
     run = request.config.stash[_RUN]
-    return Conformance(request.node, run.adapters[implementation], run.timeout)
+    return Conformance(
+        request.node, run.adapters[implementation], run.timeout, run.expectations.get(implementation)
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -405,7 +423,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif judgement is None:
         judgement = Judgement(ERROR, "the test concluded nothing (a bug in the suite)")
     expectations = run.expectations.get(adapter.name)
-    divergence = expectations and expectations.lookup(identity.test, identity.requirements, adapter.version)
+    divergence = expectations and expectations.lookup(
+        identity.test, identity.requirements, adapter.version, judgement.breaks
+    )
     status = final_status(judgement.status, divergence is not None)
     reason = judgement.reason
     if divergence and divergence.reason != one_line(reason):  # say what the file expected where it differs
@@ -420,7 +440,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.outcome, report.wasxfail, report.longrepr = "skipped", reason, None
     else:
         report.outcome, report.longrepr = "failed", f"{status}: {identity.test} on {adapter.name}: {reason}"
-    _attach(report, adapter, identity, status, reason, judgement.outcome)
+    _attach(report, adapter, identity, status, reason, judgement.outcome, judgement.breaks)
 
 
 def _attach(
@@ -430,6 +450,7 @@ def _attach(
     status: str,
     reason: str,
     outcome: str,
+    breaks: tuple[str, ...] | None = None,
 ) -> None:
     result = TestResult(
         implementation=adapter.name,
@@ -440,6 +461,7 @@ def _attach(
         reason=reason,
         outcome=outcome,
         case=identity.case,
+        breaks=breaks if status != PASS else None,
     )
     implementation = Implementation(adapter.name, adapter.version, tuple(sorted(adapter.capabilities)))
     report.user_properties.append(

@@ -59,9 +59,14 @@ class Divergence:
     test: str | None = None
     versions: str | None = None
 
-    def matches(self, test: str, requirements: Iterable[str], version: str) -> bool:
+    def matches(
+        self, test: str, requirements: Iterable[str], version: str, breaks: Iterable[str] | None = None
+    ) -> bool:
+        """Whether this divergence covers ``test`` (tagged with ``requirements``) for ``version``;
+        ``breaks``: the requirements a property test's failure is about, where it knows them, of
+        which an entry naming the test must name one."""
         if self.test is not None:
-            if self.test != test:
+            if self.test != test or (breaks is not None and self.requirement not in breaks):
                 return False
         elif self.requirement not in requirements:
             return False
@@ -89,10 +94,20 @@ class Expectations:
     source: str  # the file it was read from, for messages and reports
     checked_with: str | None = None  # the implementation version the file was last checked against
 
-    def lookup(self, test: str, requirements: Iterable[str], version: str) -> Divergence | None:
-        """The divergence that covers this test for this version of the implementation, if any."""
+    def lookup(
+        self, test: str, requirements: Iterable[str], version: str, breaks: Iterable[str] | None = None
+    ) -> Divergence | None:
+        """The divergence that covers this test (or, with ``breaks``, this failure of it) for this
+        version of the implementation, if any."""
         requirements = tuple(requirements)
-        return next((d for d in self.divergences if d.matches(test, requirements, version)), None)
+        breaks = None if breaks is None else tuple(breaks)
+        return next((d for d in self.divergences if d.matches(test, requirements, version, breaks)), None)
+
+    def listed(self, test: str, requirements: Iterable[str], version: str) -> frozenset[str]:
+        """The requirements of every divergence that covers ``test`` for ``version``: what a
+        property test may find broken without failing (it searches on for other failures)."""
+        requirements = tuple(requirements)
+        return frozenset(d.requirement for d in self.divergences if d.matches(test, requirements, version))
 
 
 def read_expectations(path: str | Path) -> Expectations:
@@ -194,11 +209,9 @@ def render_expectations(
     kept = [] if previous is None else _kept_entries(previous, implementation, version, ran, failing)
     covered = Expectations(implementation, tuple(kept), "")
     found = [
-        Divergence(
-            result.requirements[0] if result.requirements else "UNKNOWN", one_line(result.reason), result.test
-        )
+        Divergence(result.about[0] if result.about else "UNKNOWN", one_line(result.reason), result.test)
         for result in failing
-        if covered.lookup(result.test, result.requirements, version) is None
+        if covered.lookup(result.test, result.requirements, version, result.breaks) is None
     ]
     divergences = sorted(
         [*kept, *found], key=lambda d: (d.test or d.requirement, d.requirement, d.versions or "")
@@ -224,7 +237,7 @@ def _kept_entries(
         )
     kept = []
     for divergence in old.divergences:
-        matched = [r for r in ran if divergence.matches(r.test, r.requirements, version)]
+        matched = [r for r in ran if divergence.matches(r.test, r.requirements, version, r.breaks)]
         if not divergence.holds_for(version) or not matched or any(r in failing for r in matched):
             kept.append(divergence)
     return kept

@@ -28,6 +28,10 @@ class Judgement:
     status: str  # PASS, FAIL or ERROR
     reason: str  # empty for a pass; otherwise one or two sentences a reader can act on
     outcome: str = ""  # Outcome.describe() of the call judged
+    # The requirements a failure is about, where the test knows them better than its own tags:
+    # a property test over corruptions that each break other rules. None: the test's own tags.
+    # () : rules no expectation can list (an archive that breaks none was misread).
+    breaks: tuple[str, ...] | None = None
 
     @property
     def passed(self) -> bool:

@@ -51,15 +51,29 @@ class TestResult:
     reason: str = ""  # why it is not a pass; for expected-fail the expectation's reason is appended
     outcome: str = ""  # what the implementation did, in one line
     case: str | None = None  # the case id, for tests driven by a case of the library
+    breaks: tuple[str, ...] | None = None  # what a failure is about, where not all of requirements
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        """The requirements this result is about: the ones its failure breaks, or its tags."""
+        return self.breaks if self.breaks else self.requirements
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["requirements"] = list(self.requirements)
+        data["breaks"] = None if self.breaks is None else list(self.breaks)
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> TestResult:
-        return cls(**{**data, "requirements": tuple(data["requirements"])})
+        breaks = data.get("breaks")
+        return cls(
+            **{
+                **data,
+                "requirements": tuple(data["requirements"]),
+                "breaks": None if breaks is None else tuple(breaks),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -108,11 +122,13 @@ class Report:
 
     def matrix(self) -> dict[str, dict[str, str]]:
         """``{requirement: {implementation: status}}``, requirements sorted, each cell the most
-        telling status of the tests tagged with that requirement."""
+        telling status of the tests tagged with that requirement. A property test whose failure
+        breaks some of its requirements (``breaks``) passed for the others."""
         cells: dict[str, dict[str, list[str]]] = {}
         for result in self.results:
             for requirement in result.requirements:
-                cells.setdefault(requirement, {}).setdefault(result.implementation, []).append(result.status)
+                status = PASS if result.breaks and requirement not in result.breaks else result.status
+                cells.setdefault(requirement, {}).setdefault(result.implementation, []).append(status)
         return {
             requirement: {impl: worst(statuses) for impl, statuses in by_impl.items()}
             for requirement, by_impl in sorted(cells.items(), key=lambda item: requirement_sort_key(item[0]))

@@ -184,3 +184,57 @@ def test_an_entry_for_every_test_of_a_requirement_covers_its_failures_on_a_rerun
 def test_a_rerun_refuses_to_replace_another_implementations_file():
     with pytest.raises(ExpectationsError, match="is for 'huggingface_hub', not 'accelerate'"):
         render_expectations(IMPL, "1.16.0", [], previous='implementation = "huggingface_hub"\n')
+
+
+# --- entries per requirement for a property test ---------------------------------------------
+
+PROPERTY = "dduf-read/corrupt-input-is-refused-or-read-exactly"
+PROPERTY_TAGS = (ZIP, NAME, "DDUF-ENTRY-005")
+PER_REQUIREMENT = expectations(
+    entry(PROPERTY, ZIP, "crashes on truncation") + entry(PROPERTY, NAME, "reads ../x")
+)
+
+
+def test_a_property_may_fail_on_every_listed_requirement_and_on_no_other():
+    assert PER_REQUIREMENT.listed(PROPERTY, PROPERTY_TAGS, "1.0") == {ZIP, NAME}
+    assert PER_REQUIREMENT.lookup(PROPERTY, PROPERTY_TAGS, "1.0", breaks=(NAME,)).reason == "reads ../x"
+    assert PER_REQUIREMENT.lookup(PROPERTY, PROPERTY_TAGS, "1.0", breaks=("DDUF-ENTRY-005",)) is None
+    # An archive that breaks no rule but was misread: no entry can cover that.
+    assert PER_REQUIREMENT.lookup(PROPERTY, PROPERTY_TAGS, "1.0", breaks=()) is None
+    # A pass says nothing about which requirement: any entry of the test makes it unexpected.
+    assert PER_REQUIREMENT.lookup(PROPERTY, PROPERTY_TAGS, "1.0") is not None
+
+
+def test_a_property_failure_counts_in_the_matrix_for_the_requirements_it_breaks_only():
+    from weightspec.conformance.harness.results import Report
+
+    failed = Result(
+        IMPL,
+        PROPERTY,
+        "dduf-read",
+        PROPERTY_TAGS,
+        FAIL,
+        "accepts a bad signature",
+        breaks=("DDUF-ENTRY-005",),
+    )
+    matrix = Report("0", "dev", "0", results=[failed]).matrix()
+    assert matrix == {ZIP: {IMPL: PASS}, NAME: {IMPL: PASS}, "DDUF-ENTRY-005": {IMPL: FAIL}}
+    assert Result.from_json(failed.to_json()) == failed
+
+
+def test_a_rerun_adds_an_entry_for_the_requirement_a_new_property_failure_breaks():
+    previous = f'implementation = "{IMPL}"\n' + entry(PROPERTY, ZIP, "crashes on truncation")
+    new = Result(
+        IMPL,
+        PROPERTY,
+        "dduf-read",
+        PROPERTY_TAGS,
+        FAIL,
+        "accepts a bad signature",
+        breaks=("DDUF-ENTRY-005",),
+    )
+    written = parse_expectations(render_expectations(IMPL, "1.0", [new], previous=previous), "rerun.toml")
+    assert [(d.requirement, d.reason) for d in written.divergences] == [
+        ("DDUF-ENTRY-005", "accepts a bad signature"),
+        (ZIP, "crashes on truncation"),
+    ]

@@ -11,9 +11,13 @@ empty database finds nothing.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+from weightspec.conformance.corruptions import KINDS
+from weightspec.conformance.fuzz import corruptions_tried
 
 HERE = Path(__file__).resolve().parent
 MUTANT = "mutants:crashes_on_empty_entries"
@@ -56,9 +60,29 @@ def test_two_workers_share_one_example_database(tmp_path):
 
 def test_a_campaign_without_failures_stops_when_its_time_is_spent(tmp_path):
     campaign = _run(
-        "-m", "weightspec.conformance.fuzz", "--impl", "reference", "-n", "1", "--seconds", "15",
-        "--database", str(tmp_path / "examples"), "--reproducers", str(tmp_path / "reproducers"), cwd=tmp_path,
+        "-m", "weightspec.conformance.fuzz", "--impl", "reference", "-n", "1", "--seconds", "25",
+        "--profile", "dev", "--database", str(tmp_path / "examples"), "--reproducers", str(tmp_path / "reproducers"),
+        cwd=tmp_path,
     )  # fmt: skip
     assert campaign.returncode == 0, campaign.stdout[-3000:] + campaign.stderr[-3000:]
-    assert "without a failure" in campaign.stderr
+    assert "fuzz: no failure" in campaign.stderr
     assert not (tmp_path / "reproducers").exists()
+    # The summary counts the corruptions the finished rounds judged: the simplest of each kind
+    # and the dev profile's examples, for each of the two properties.
+    judged = re.search(r"(\d+) corruptions judged \(reference (\d+)\)", campaign.stderr)
+    assert judged, campaign.stderr
+    assert int(judged[1]) == int(judged[2]) >= 2 * len(KINDS), campaign.stderr
+    assert "0 reproducer(s)" in campaign.stderr and "0 example(s)" in campaign.stderr
+
+
+def test_corruptions_tried_reads_each_implementation_from_junit_xml(tmp_path):
+    junit = tmp_path / "round.xml"
+    junit.write_text(
+        '<testsuites><testsuite><testcase name="test_a[reference]"><properties>'
+        '<property name="corruptions-tried" value="40"/></properties></testcase>'
+        '<testcase name="test_b[huggingface.js]"><properties><property name="other" value="9"/>'
+        '<property name="corruptions-tried" value="7"/></properties></testcase>'
+        '<testcase name="test_c[reference]"/></testsuite></testsuites>'
+    )
+    assert corruptions_tried(junit) == {"reference": 40, "huggingface.js": 7}
+    assert corruptions_tried(tmp_path / "cut-off.xml") == {}
