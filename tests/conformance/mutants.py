@@ -13,7 +13,6 @@ import datetime
 import json
 import re
 import struct
-from contextlib import closing
 from pathlib import Path
 
 from weightspec.conformance.adapters.reference import ReferenceAdapter
@@ -96,20 +95,15 @@ class _SkipsOneReaderCheck(Mutant):
 
     def dduf_read(self, path: Path) -> list[EntryInfo]:
         from weightspec.reference import DDUFCorruptedFileError
+        from weightspec.reference.dduf.reader import list_dduf_entries
 
-        # The reader's own pass over the archive, which yields every finding and then fills
-        # ``entries``: the only way to read past one finding.
-        from weightspec.reference.dduf.reader import _archive_findings
-
-        entries: dict = {}
-        with (
-            refusing(self._errors.dduf_read),
-            closing(_archive_findings(Path(path), entries, deep=False)) as found,
-        ):
-            for finding in found:
+        # Every finding and every entry the reader's checks locate: the public way to read past one.
+        with refusing(self._errors.dduf_read):
+            entries, findings = list_dduf_entries(path)
+            for finding in findings:
                 if finding.requirement != self.breaks:
                     raise DDUFCorruptedFileError.from_finding(finding)
-        return [EntryInfo(name, entry.offset, entry.length) for name, entry in entries.items()]
+        return [EntryInfo(entry.filename, entry.offset, entry.length) for entry in entries]
 
 
 class AcceptsDeflate(_SkipsOneReaderCheck):

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mutants import MUTANTS
 
 HERE = Path(__file__).resolve().parent
@@ -59,3 +60,33 @@ def test_every_mutant_fails_a_test_of_the_requirement_it_breaks(tmp_path, capsys
     with capsys.disabled():
         print(f"\nkill table: {len(MUTANTS) - len(survivors)} of {len(MUTANTS)} mutants caught\n{table}")
     assert not survivors, table
+
+
+def _outcome(adapter, path: Path) -> tuple:
+    from weightspec.conformance.harness.adapter import DDUF_READ, call
+
+    outcome = call(adapter, DDUF_READ, path, timeout=60)
+    return (outcome.kind, outcome.value if outcome.kind == "accepted" else tuple(outcome.requirements))
+
+
+SKIPPERS = [mutant for mutant in MUTANTS if mutant.__mro__[1].__name__ == "_SkipsOneReaderCheck"]
+
+
+@pytest.mark.parametrize("mutant", SKIPPERS, ids=[mutant.name for mutant in SKIPPERS])
+def test_a_mutant_that_skips_one_check_differs_from_the_reference_on_that_rule_only(mutant, tmp_path):
+    """Caught for the right reason: it reads every case as the reference does (the same entries,
+    or a refusal naming the same rules), except cases of the rule it skips, some of which it opens."""
+    from weightspec.conformance import all_cases
+    from weightspec.conformance.adapters.reference import ReferenceAdapter
+
+    reference, broken = ReferenceAdapter(), mutant()
+    opened = []
+    for case in all_cases():
+        path = tmp_path / f"{case.id}.dduf"
+        path.write_bytes(case.build())
+        ours, theirs = _outcome(reference, path), _outcome(broken, path)
+        if mutant.breaks in case.requirements:
+            opened += [case.id] if theirs[0] == "accepted" and ours[0] != "accepted" else []
+        else:
+            assert theirs == ours, case.id
+    assert opened, f"{mutant.name} opens no case of {mutant.breaks}"
