@@ -9,6 +9,10 @@ rule gets a finding of one of its requirements, one left valid for readers gets 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis.errors import NoSuchExample
@@ -23,6 +27,7 @@ from weightspec.conformance.corruptions import (
     REQUIREMENTS,
     Corruption,
 )
+from weightspec.conformance.corruptions._core import _MUTATIONS
 from weightspec.conformance.oracle import decode_entries
 from weightspec.conformance.reproducers import load_reproducers, reproducer_name, save_reproducer
 from weightspec.conformance.strategies import corruptions
@@ -74,6 +79,31 @@ def reached() -> set:
         {*KINDS, READER, DEEP, NONE, *(set(REQUIREMENTS) - NAME_REQUIREMENTS)},
     )
     return names | everything
+
+
+def test_every_kind_has_a_mutation():
+    """Importing the package imports every family module, which registers its kinds: those of
+    ``KINDS``, no other."""
+    assert sorted(_MUTATIONS) == sorted(KINDS)
+
+
+def test_corruptions_do_not_import_the_reference():
+    """Independence: the suite must be able to catch a broken reference, so drawing a corruption
+    of every kind never imports it."""
+    program = textwrap.dedent(
+        """
+        import sys
+        from hypothesis import Phase, find, settings
+        from weightspec.conformance.corruptions import KINDS
+        from weightspec.conformance.strategies import corruptions
+        once = settings(database=None, derandomize=True, phases=[Phase.generate])
+        for kind in KINDS:
+            find(corruptions((kind,)), lambda corruption: True, settings=once)
+        print(sorted(name for name in sys.modules if name.startswith("weightspec.reference")))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("kind", KINDS)
