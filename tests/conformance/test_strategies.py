@@ -177,3 +177,32 @@ def test_savable_state_dicts_hold_whole_tensors_only(state_dict) -> None:
     tensors = _tensors(state_dict)
     assert len(tensors) == len(state_dict) >= 2
     assert all(not t.is_meta and t.nbytes == storage_size(t) for t in tensors)
+
+
+_DRAW_PAYLOADS = """
+import hashlib
+from hypothesis import Phase, given, settings
+from weightspec.conformance.strategies import safetensors_payloads
+drawn = []
+@settings(max_examples=100, derandomize=True, database=None, phases=[Phase.generate])
+@given(safetensors_payloads())
+def draw(payload):
+    drawn.append(payload)
+draw()
+print(hashlib.sha256(b"".join(drawn)).hexdigest())
+"""
+
+
+def test_the_same_draws_give_the_same_payload_bytes_in_every_process():
+    """A replayed example (a reproducer, the example database) must be the archive that failed:
+    nothing in a payload may depend on the process (safetensors writes metadata in hash order)."""
+    import subprocess
+    import sys
+
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _DRAW_PAYLOADS], capture_output=True, text=True, check=True, timeout=300
+        ).stdout
+        for _ in range(3)
+    }
+    assert len(digests) == 1, digests
