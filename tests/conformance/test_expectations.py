@@ -190,6 +190,10 @@ def test_a_rerun_refuses_to_replace_another_implementations_file():
 
 PROPERTY = "dduf-read/corrupt-input-is-refused-or-read-exactly"
 PROPERTY_TAGS = (ZIP, NAME, "DDUF-ENTRY-005")
+# A failure of the property on an example that breaks DDUF-ENTRY-005 only.
+SIGNATURE_FAILURE = Result(
+    IMPL, PROPERTY, "dduf-read", PROPERTY_TAGS, FAIL, "accepts a bad signature", breaks=("DDUF-ENTRY-005",)
+)
 PER_REQUIREMENT = expectations(
     entry(PROPERTY, ZIP, "crashes on truncation") + entry(PROPERTY, NAME, "reads ../x")
 )
@@ -208,15 +212,7 @@ def test_a_property_may_fail_on_every_listed_requirement_and_on_no_other():
 def test_a_property_failure_counts_in_the_matrix_for_the_requirements_it_breaks_only():
     from weightspec.conformance.harness.results import Report
 
-    failed = Result(
-        IMPL,
-        PROPERTY,
-        "dduf-read",
-        PROPERTY_TAGS,
-        FAIL,
-        "accepts a bad signature",
-        breaks=("DDUF-ENTRY-005",),
-    )
+    failed = SIGNATURE_FAILURE
     matrix = Report("0", "dev", "0", results=[failed]).matrix()
     assert matrix == {ZIP: {IMPL: PASS}, NAME: {IMPL: PASS}, "DDUF-ENTRY-005": {IMPL: FAIL}}
     assert Result.from_json(failed.to_json()) == failed
@@ -224,15 +220,7 @@ def test_a_property_failure_counts_in_the_matrix_for_the_requirements_it_breaks_
 
 def test_a_rerun_adds_an_entry_for_the_requirement_a_new_property_failure_breaks():
     previous = f'implementation = "{IMPL}"\n' + entry(PROPERTY, ZIP, "crashes on truncation")
-    new = Result(
-        IMPL,
-        PROPERTY,
-        "dduf-read",
-        PROPERTY_TAGS,
-        FAIL,
-        "accepts a bad signature",
-        breaks=("DDUF-ENTRY-005",),
-    )
+    new = SIGNATURE_FAILURE
     written = parse_expectations(render_expectations(IMPL, "1.0", [new], previous=previous), "rerun.toml")
     assert [(d.requirement, d.reason) for d in written.divergences] == [
         ("DDUF-ENTRY-005", "accepts a bad signature"),
