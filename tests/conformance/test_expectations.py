@@ -22,7 +22,7 @@ from weightspec.conformance.harness.results import (
 )
 from weightspec.conformance.harness.results import TestResult as Result  # not collected by pytest
 
-# Requirement IDs are data here (see test_reports.py): named constants keep them out of the
+# Requirement IDs are data here (see report_samples.py): named constants keep them out of the
 # traceability of these test functions.
 NAME = "DDUF-NAME-003"
 ZIP = "DDUF-ZIP-001"
