@@ -2,7 +2,7 @@
 (unexpected failures and passes fail the run), expectation files, broken and unavailable
 implementations, and every usage error with its message.
 
-The mutants of ``mutants.py`` are reached with ``--impl mutants:NAME``; ``PYTHONPATH`` points at
+The mutants of ``mutants/`` are reached with ``--impl mutants:NAME``; ``PYTHONPATH`` points at
 this folder for that.
 """
 

@@ -1,4 +1,4 @@
-"""The suite catches every deliberately broken implementation of ``mutants.py`` for the
+"""The suite catches every deliberately broken implementation of ``mutants/`` for the
 requirement it breaks, and this test prints the kill table: mutant, requirement, and the tests
 that caught it (``pytest -s`` shows it).
 
