@@ -93,7 +93,9 @@ class _Known:
 
     def note(self, corruption: Corruption, judgement: Judgement) -> None:
         requirement = self.about(corruption)[0]
-        count, first = self.seen.get(requirement, (0, _explained(judgement, corruption)))
+        if requirement not in self.seen:  # explained once: a campaign meets thousands
+            self.seen[requirement] = (0, _explained(judgement, corruption))
+        count, first = self.seen[requirement]
         self.seen[requirement] = (count + 1, first)
 
     def judgement(self, tried: int) -> Judgement:
@@ -153,14 +155,15 @@ def _check_corruptions(conformance, request, tmp_path: Path, test: str, judge: J
             return
         known.note(corruption, judgement)
     new: list[tuple[Corruption, Judgement]] = []
-    unanswered: list[tuple[Corruption, Judgement]] = []
+    # What ends the search: a timeout, or hypothesis' shrunk new failure.
+    ending: list[tuple[Corruption, Judgement]] = []
 
     def check(corruption: Corruption) -> None:
-        if unanswered:
+        if ending:
             return
         judgement = judged(corruption)
         if judgement.status == ERROR:
-            unanswered.append((corruption, judgement))
+            ending.append((corruption, judgement))
         elif not judgement.passed and known.about(corruption):
             known.note(corruption, judgement)
         elif not judgement.passed:
@@ -177,11 +180,11 @@ def _check_corruptions(conformance, request, tmp_path: Path, test: str, judge: J
     try:
         checked()
     except JudgementFailed:
-        unanswered.append(new[-1])  # hypothesis runs the shrunk example last
-    if not unanswered:
+        ending.append(new[-1])  # hypothesis runs the shrunk example last
+    if not ending:
         conclude(known.judgement(tried) if known.seen else PASSED)
         return
-    corruption, judgement = unanswered[0]
+    corruption, judgement = ending[0]
     saved = None
     if reproducers is not None:
         saved = save_reproducer(

@@ -62,7 +62,7 @@ class CrashesOnEmptyEntries(Mutant):
         return entries
 
 
-class _SkipsOneReaderCheck(Mutant):
+class SkipsOneReaderCheck(Mutant):
     """The reference reader without the check of ``breaks``: it opens archives that break only
     that rule, with the entries the reference locates."""
 
@@ -79,7 +79,7 @@ class _SkipsOneReaderCheck(Mutant):
         return [EntryInfo(entry.filename, entry.offset, entry.length) for entry in entries]
 
 
-class AcceptsDeflate(_SkipsOneReaderCheck):
+class AcceptsDeflate(SkipsOneReaderCheck):
     """Opens compressed entries, locating their compressed bytes."""
 
     name = "accepts-deflate"
@@ -87,7 +87,7 @@ class AcceptsDeflate(_SkipsOneReaderCheck):
     caught_by = "entry-method-deflated"
 
 
-class IgnoresDuplicateNames(_SkipsOneReaderCheck):
+class IgnoresDuplicateNames(SkipsOneReaderCheck):
     """Opens archives with two entries of one name; the last one wins."""
 
     name = "ignores-duplicate-names"
@@ -95,7 +95,7 @@ class IgnoresDuplicateNames(_SkipsOneReaderCheck):
     caught_by = "name-exact-duplicate"
 
 
-class AcceptsDotDotNames(_SkipsOneReaderCheck):
+class AcceptsDotDotNames(SkipsOneReaderCheck):
     """Opens archives with ``..`` and ``.`` segments in names (path traversal)."""
 
     name = "accepts-dot-dot-names"
@@ -103,7 +103,7 @@ class AcceptsDotDotNames(_SkipsOneReaderCheck):
     caught_by = "name-dot-dot-prefix"
 
 
-class IgnoresHeaderDisagreement(_SkipsOneReaderCheck):
+class IgnoresHeaderDisagreement(SkipsOneReaderCheck):
     """Never compares an entry's local header with its central directory header."""
 
     name = "ignores-header-disagreement"
@@ -111,7 +111,7 @@ class IgnoresHeaderDisagreement(_SkipsOneReaderCheck):
     caught_by = "entry-local-crc-differs"
 
 
-class AcceptsPrefixBytes(_SkipsOneReaderCheck):
+class AcceptsPrefixBytes(SkipsOneReaderCheck):
     """Opens archives with bytes before the first local header (self-extracting stubs)."""
 
     name = "accepts-prefix-bytes"
@@ -119,7 +119,7 @@ class AcceptsPrefixBytes(_SkipsOneReaderCheck):
     caught_by = "zip-prefix-stub"
 
 
-class AcceptsEncryptedEntries(_SkipsOneReaderCheck):
+class AcceptsEncryptedEntries(SkipsOneReaderCheck):
     """Opens entries flagged as encrypted."""
 
     name = "accepts-encrypted-entries"
@@ -127,7 +127,7 @@ class AcceptsEncryptedEntries(_SkipsOneReaderCheck):
     caught_by = "entry-encrypted-flag"
 
 
-class AcceptsDataDescriptors(_SkipsOneReaderCheck):
+class AcceptsDataDescriptors(SkipsOneReaderCheck):
     """Opens entries with flag bit 3 set (a data descriptor announced)."""
 
     name = "accepts-data-descriptors"
@@ -135,7 +135,7 @@ class AcceptsDataDescriptors(_SkipsOneReaderCheck):
     caught_by = "entry-data-descriptor-flag"
 
 
-class AcceptsSymbolicLinks(_SkipsOneReaderCheck):
+class AcceptsSymbolicLinks(SkipsOneReaderCheck):
     """Never looks at an entry's file type: opens symbolic links and directories."""
 
     name = "accepts-symbolic-links"
@@ -143,7 +143,7 @@ class AcceptsSymbolicLinks(_SkipsOneReaderCheck):
     caught_by = "entry-unix-symlink"
 
 
-class AcceptsBackslashes(_SkipsOneReaderCheck):
+class AcceptsBackslashes(SkipsOneReaderCheck):
     """Opens names holding a backslash."""
 
     name = "accepts-backslashes"
@@ -151,7 +151,7 @@ class AcceptsBackslashes(_SkipsOneReaderCheck):
     caught_by = "dduf-read and name-backslash"
 
 
-class AcceptsControlCharacters(_SkipsOneReaderCheck):
+class AcceptsControlCharacters(SkipsOneReaderCheck):
     """Opens names holding NUL or another control character."""
 
     name = "accepts-control-characters"
@@ -159,7 +159,7 @@ class AcceptsControlCharacters(_SkipsOneReaderCheck):
     caught_by = "name-nul"
 
 
-class AcceptsAnyExtension(_SkipsOneReaderCheck):
+class AcceptsAnyExtension(SkipsOneReaderCheck):
     """Opens entries of any file type (pickles included)."""
 
     name = "accepts-any-extension"
@@ -167,7 +167,7 @@ class AcceptsAnyExtension(_SkipsOneReaderCheck):
     caught_by = "name-extension-bin"
 
 
-class AcceptsNestedFolders(_SkipsOneReaderCheck):
+class AcceptsNestedFolders(SkipsOneReaderCheck):
     """Opens names more than one folder deep."""
 
     name = "accepts-nested-folders"
@@ -175,7 +175,7 @@ class AcceptsNestedFolders(_SkipsOneReaderCheck):
     caught_by = "name-two-folders-deep"
 
 
-class AcceptsLongNames(_SkipsOneReaderCheck):
+class AcceptsLongNames(SkipsOneReaderCheck):
     """Sets no limit on the length of a name."""
 
     name = "accepts-long-names"
@@ -183,7 +183,7 @@ class AcceptsLongNames(_SkipsOneReaderCheck):
     caught_by = "dduf-read and name-too-long"
 
 
-class IgnoresUndeclaredFolders(_SkipsOneReaderCheck):
+class IgnoresUndeclaredFolders(SkipsOneReaderCheck):
     """Opens archives with a folder that model_index.json does not declare."""
 
     name = "ignores-undeclared-folders"
@@ -191,7 +191,7 @@ class IgnoresUndeclaredFolders(_SkipsOneReaderCheck):
     caught_by = "index-undeclared-folder"
 
 
-class AcceptsGaps(_SkipsOneReaderCheck):
+class AcceptsGaps(SkipsOneReaderCheck):
     """Opens archives with bytes between one entry's data and the next local header."""
 
     name = "accepts-gaps"
